@@ -1,0 +1,3 @@
+"""govcx: government customer experience platform."""
+
+__version__ = "0.1.0"

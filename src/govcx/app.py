@@ -1,0 +1,75 @@
+"""The app factory: the one place that wires settings, stores, domains and pages together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.sessions import SessionMiddleware
+
+from govcx import __version__
+from govcx.core import ops
+from govcx.core.clock import Clock, SystemClock
+from govcx.core.config import API_PREFIX, Settings
+from govcx.core.crypto import FieldCipher
+from govcx.core.db import make_engine, make_session_factory
+from govcx.core.errors import Problem, install_problem_handlers
+from govcx.core.migrations import upgrade
+from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from govcx.registry.router import router as registry_router
+from govcx.web import mount_web
+
+SESSION_COOKIE = "govcx_session"
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the govcx ASGI app for `settings` (read from the environment when not given)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.resolved_database_url)
+    if settings.should_auto_upgrade:
+        upgrade(engine)
+
+    app = FastAPI(
+        title="govcx",
+        version=__version__,
+        summary="Government customer experience: ask once, share with consent, serve proactively, measure everything.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.clock = clock or SystemClock()
+    app.state.cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
+    app.state.metrics = Metrics()
+
+    install_problem_handlers(app)
+
+    app.include_router(registry_router)
+    app.include_router(ops.router)
+    mount_web(app)
+
+    # Outermost last: request context wraps everything, sessions sit inside it.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret.decode(),
+        session_cookie=SESSION_COOKIE,
+        max_age=8 * 3600,
+        same_site="lax",
+        https_only=settings.is_production,
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, production=settings.is_production,
+                       frame_paths=("/survey/",))
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema()
+        app.openapi_schema = schema
+    return app.openapi_schema

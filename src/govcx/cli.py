@@ -1,0 +1,191 @@
+"""The `govcx` command: one verb per job a person runs by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from govcx.core import accounts
+from govcx.core.accounts import Role, Scope
+from govcx.core.clock import SystemClock
+from govcx.core.config import Settings
+from govcx.core.db import make_engine, make_session_factory, unit_of_work
+from govcx.core.errors import ProblemError
+from govcx.core.migrations import upgrade
+
+app = typer.Typer(help="govcx: government customer experience platform.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The operational store.", no_args_is_help=True)
+admin_app = typer.Typer(help="Agencies' keys and staff accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+console = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def _session_factory(settings: Settings):  # noqa: ANN202
+    engine = make_engine(settings.resolved_database_url)
+    if settings.should_auto_upgrade:
+        upgrade(engine)
+    return make_session_factory(engine)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from govcx.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                proxy_headers=settings.is_production)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (GOVCX_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (GOVCX_PORT).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+) -> None:
+    """Serve the API, portal and console from an existing data dir or GOVCX_DATABASE_URL."""
+    settings = _settings(host=host, port=port, data_dir=data_dir)
+    console.print(f"govcx serving on http://{settings.host}:{settings.port}/")
+    _serve(settings)
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option(min=10, max=5_000_000, help="How many people the country has.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Same seed, same country.")] = 7,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the stores go (GOVCX_DATA_DIR).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (GOVCX_PORT).")] = None,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve once generated.")] = True,
+) -> None:
+    """Generate a synthetic country into the data dir, then serve it."""
+    from govcx.demo.generator import generate, reset_demo_store
+
+    settings = _settings(data_dir=data_dir, port=port)
+    if settings.is_production:
+        _fail("The demo country is never generated in production.")
+    try:
+        reset_demo_store(settings)
+    except ProblemError as exc:
+        _fail(exc.detail)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        result = generate(settings=settings, people=people, seed=seed, progress=progress)
+    out = Console()
+    out.print(f"Generated {result.people:,} people, {result.organizations:,} organizations, "
+              f"{result.agencies} agencies and {result.services} services in {result.seconds:.1f} s "
+              f"({result.people / result.seconds:,.0f} people/s).")
+    out.print(f"Demo sign-ins: {result.credentials_path}")
+    for line in result.sign_in_lines():
+        out.print(f"  {line}")
+    if serve_after:
+        out.print(f"govcx demo serving on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)")
+        _serve(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+) -> None:
+    """Bring the operational store's schema up to date."""
+    settings = _settings(data_dir=data_dir)
+    upgrade(make_engine(settings.resolved_database_url))
+    console.print("Database is up to date.")
+
+
+@admin_app.command("create-agency")
+def create_agency(
+    code: Annotated[str, typer.Option(help="Short code, e.g. TAX.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+) -> None:
+    """Add an agency (a first one is needed before keys and staff)."""
+    from govcx.registry import schemas, service
+
+    settings = _settings()
+    try:
+        data = schemas.AgencyCreate(code=code, name=name)
+        with unit_of_work(_session_factory(settings)) as session:
+            agency = service.create_agency(session=session, data=data, clock=SystemClock())
+            agency_id = agency.id
+    except ValidationError as exc:
+        _fail(exc.errors()[0]["msg"])
+    except ProblemError as exc:
+        _fail(exc.detail)
+    typer.echo(str(agency_id))
+
+
+@admin_app.command("create-agency-key")
+def create_agency_key(
+    agency: Annotated[str, typer.Option(help="The agency's code.")],
+    scope: Annotated[list[str], typer.Option(help=f"A scope; repeat for more. One of: {', '.join(Scope)}.")],
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
+) -> None:
+    """Create an API key for an agency's system; the key is printed once, alone on the last line."""
+    from govcx.registry import service
+
+    settings = _settings()
+    try:
+        scopes = [Scope(s) for s in scope]
+    except ValueError:
+        _fail(f"Unknown scope in {scope}; choose from {', '.join(Scope)}.")
+    with unit_of_work(_session_factory(settings)) as session:
+        found = service.get_agency_by_code(session=session, code=agency)
+        if found is None:
+            _fail(f"No agency with code {agency}.")
+        _, key = accounts.create_api_key(session=session, agency_id=found.id, scopes=scopes, label=label,
+                                         clock=SystemClock())
+    console.print(f"API key for {found.code} with scopes {', '.join(s.value for s in scopes)}. "
+                  "It is shown only now; store it safely.")
+    typer.echo(key)
+
+
+@admin_app.command("create-staff")
+def create_staff(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[Role, typer.Option(help="What they may do.")],
+    agency: Annotated[str | None, typer.Option(help="Their agency's code (not for platform_admin).")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="At least 12 characters.")] = "",
+) -> None:
+    """Create a staff account with a role in an agency."""
+    from govcx.registry import service
+
+    settings = _settings()
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            agency_id = None
+            if agency:
+                found = service.get_agency_by_code(session=session, code=agency)
+                if found is None:
+                    _fail(f"No agency with code {agency}.")
+                agency_id = found.id
+            account = accounts.create_staff(session=session, email=email, name=name, password=password,
+                                            role=role, agency_id=agency_id, clock=SystemClock())
+            summary = {"id": str(account.id), "email": account.email, "role": account.role.value}
+    except ProblemError as exc:
+        _fail(exc.detail)
+    typer.echo(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    app()

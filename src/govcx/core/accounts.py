@@ -1,0 +1,162 @@
+"""Who may act: agency API keys and staff accounts, with their roles and scopes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import JSON, Enum, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from govcx.core.clock import Clock
+from govcx.core.db import Base
+from govcx.core.errors import Conflict, Invalid
+from govcx.core.ids import new_id
+
+
+class Scope(StrEnum):
+    """What an API key (or a staff role) is allowed to do. The one vocabulary of permissions."""
+
+    REGISTRY_READ = "registry:read"
+    REGISTRY_WRITE = "registry:write"
+    REGISTRY_ADMIN = "registry:admin"
+    STAFF_MANAGE = "staff:manage"
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    CX_ANALYST = "cx_analyst"
+    AGENCY_ADMIN = "agency_admin"
+    PLATFORM_ADMIN = "platform_admin"
+
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE}),
+    Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ}),
+    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE}),
+    Role.PLATFORM_ADMIN: frozenset(Scope),
+}
+
+KEY_PREFIX = "gcx"
+_password_hasher = PasswordHasher()
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
+    agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    # API keys carry 256 random bits, so a fast hash is as safe as a slow one and keeps auth cheap.
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class StaffAccount(Base):
+    __tablename__ = "staff_account"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=32, values_callable=lambda ms: [m.value for m in ms],
+             create_constraint=True)
+    )
+    agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime | None]
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def create_api_key(
+    *, session: Session, agency_id: UUID, scopes: list[Scope], label: str, clock: Clock
+) -> tuple[ApiKey, str]:
+    """Create an API key for an agency; return the row and the key itself, which is never stored."""
+    if not scopes:
+        raise Invalid("An API key needs at least one scope.")
+    lookup = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        agency_id=agency_id, label=label, lookup=lookup, secret_sha256=_sha256(secret),
+        scopes=sorted({s.value for s in scopes}), created_at=clock.now(),
+    )
+    session.add(key)
+    session.flush()
+    return key, f"{KEY_PREFIX}_{lookup}_{secret}"
+
+
+def verify_api_key(*, session: Session, presented: str) -> ApiKey | None:
+    """Return the live key that `presented` is, or None."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = session.scalars(select(ApiKey).where(ApiKey.lookup == parts[1])).one_or_none()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.secret_sha256, _sha256(parts[2])):
+        return None
+    return key
+
+
+def revoke_api_key(*, session: Session, key_id: UUID, clock: Clock) -> None:
+    """Revoke an API key; requests made with it are refused from now on."""
+    key = session.get(ApiKey, key_id)
+    if key is not None and key.revoked_at is None:
+        key.revoked_at = clock.now()
+        session.flush()
+
+
+def create_staff(
+    *, session: Session, email: str, name: str, password: str, role: Role, agency_id: UUID | None, clock: Clock
+) -> StaffAccount:
+    """Create a staff account; the password is kept only as an argon2 hash."""
+    if len(password) < 12:
+        raise Invalid("A staff password needs at least 12 characters.")
+    if role is not Role.PLATFORM_ADMIN and agency_id is None:
+        raise Invalid(f"A {role.value} account must belong to an agency.")
+    email = email.strip().lower()
+    if session.scalars(select(StaffAccount.id).where(StaffAccount.email == email)).first() is not None:
+        raise Conflict(f"A staff account for {email} already exists.")
+    account = StaffAccount(
+        email=email, name=name, password_hash=_password_hasher.hash(password), role=role,
+        agency_id=agency_id, created_at=clock.now(),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def authenticate_staff(*, session: Session, email: str, password: str, clock: Clock) -> StaffAccount | None:
+    """Return the active account these credentials open, or None."""
+    account = session.scalars(
+        select(StaffAccount).where(StaffAccount.email == email.strip().lower())
+    ).one_or_none()
+    if account is None or not account.is_active:
+        # Hash anyway so a wrong e-mail takes as long as a wrong password.
+        _password_hasher.hash(password)
+        return None
+    try:
+        _password_hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    account.last_sign_in_at = clock.now()
+    session.flush()
+    return account
+
+
+def get_staff(*, session: Session, staff_id: UUID) -> StaffAccount | None:
+    return session.get(StaffAccount, staff_id)

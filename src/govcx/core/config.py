@@ -1,0 +1,98 @@
+"""The one settings object. Nothing else in govcx reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+API_PREFIX = "/api/v1"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob govcx has, read once from `GOVCX_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVCX_", frozen=False, extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("govcx-data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the operational store; SQLite in the data dir when unset."
+    )
+    warehouse_url: str | None = Field(
+        default=None, description="URL of the analytics store; a DuckDB file in the data dir when unset."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sessions and derives encryption keys. Required in production; "
+        "elsewhere a random one is kept in the data dir.",
+    )
+    encryption_key_id: str = "k1"
+    suppression_threshold: int = Field(default=10, ge=1)
+    fiscal_year_start_month: int = Field(default=10, ge=1, le=12)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+    rate_limit_sign_in: str = "10/minute"
+    rate_limit_storage_url: str = "memory://"
+    auto_upgrade: bool | None = Field(
+        default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
+    )
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("GOVCX_SECRET_KEY must be set to at least 32 characters in production.")
+            if self.database_url is None:
+                raise ValueError("GOVCX_DATABASE_URL must be set in production.")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'govcx.db').resolve()}"
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        if self.warehouse_url:
+            return self.warehouse_url
+        return f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def should_auto_upgrade(self) -> bool:
+        return self.is_embedded if self.auto_upgrade is None else self.auto_upgrade
+
+    @cached_property
+    def secret(self) -> bytes:
+        """Return the master secret, creating a random one in the data dir outside production."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        # Why a file and not a constant: a well-known default would make every dev
+        # install's "encrypted" values readable by anyone.
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
