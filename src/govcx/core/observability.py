@@ -27,7 +27,9 @@ CONTENT_SECURITY_POLICY = (
 
 def configure_logging(level: str = "INFO") -> None:
     """Log JSON lines to stderr. Never pass a person's data to a logger."""
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper(), force=True)
+    # No force=True: a host that already set up logging (a test runner, a process manager) keeps it.
+    logging.basicConfig(format="%(message)s", stream=sys.stderr)
+    logging.getLogger("govcx").setLevel(level.upper())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -37,8 +39,9 @@ def configure_logging(level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        # Through the standard library, so one handler set (and pytest's caplog) sees every line.
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=False,
     )
 
 

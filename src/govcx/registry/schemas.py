@@ -13,17 +13,17 @@ from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 NationalId = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Z][0-9A-Z-]{4,18}[0-9A-Z]$")
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{4,18}[0-9A-Za-z]$")
 ]
 BusinessId = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Z][0-9A-Z-]{3,30}$")
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{3,30}$")
 ]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,31}$")]
 Language = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 AttributeKey = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$",
                            max_length=100)
 ]
 
