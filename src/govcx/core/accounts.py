@@ -27,6 +27,7 @@ class Scope(StrEnum):
     REGISTRY_WRITE = "registry:write"
     REGISTRY_ADMIN = "registry:admin"
     STAFF_MANAGE = "staff:manage"
+    CX_READ = "cx:read"  # CX dashboards: aggregate figures about people, never one person's record
 
 
 class Role(StrEnum):
@@ -38,8 +39,8 @@ class Role(StrEnum):
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE}),
-    Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ}),
-    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE}),
+    Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
+    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 
