@@ -102,14 +102,14 @@ def _optional_staff(request: Request, session: SessionDep) -> StaffMember | None
         return None
 
 
-def _citizen(request: Request) -> Citizen:
+async def _citizen(request: Request) -> Citizen:
     person_id = request.session.get(SESSION_PERSON)
     if not person_id:
         raise Unauthorized("Sign in first.")
     return Citizen(person_id=UUID(person_id))
 
 
-def _optional_citizen(request: Request) -> Citizen | None:
+async def _optional_citizen(request: Request) -> Citizen | None:
     person_id = request.session.get(SESSION_PERSON)
     return Citizen(person_id=UUID(person_id)) if person_id else None
 
@@ -117,7 +117,7 @@ def _optional_citizen(request: Request) -> Citizen | None:
 def require_scope(scope: Scope):  # noqa: ANN201 - returns a FastAPI dependency
     """A dependency that admits agency clients holding `scope`."""
 
-    def check(client: Annotated[AgencyClient, Depends(_agency_client)]) -> AgencyClient:
+    async def check(client: Annotated[AgencyClient, Depends(_agency_client)]) -> AgencyClient:
         authorize(client, scope)
         return client
 

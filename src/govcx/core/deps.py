@@ -19,18 +19,19 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _cipher(request: Request) -> FieldCipher:
+async def _cipher(request: Request) -> FieldCipher:
     return request.app.state.cipher
 
 
+# Dependencies that never block are async: a sync one costs a thread-pool hop per request.
 # scope="function": the unit of work commits before the response is sent, so nothing is
 # acknowledged that could still fail to commit.
 SessionDep = Annotated[Session, Depends(_session, scope="function")]

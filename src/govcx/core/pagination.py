@@ -40,7 +40,7 @@ class PageParams:
     limit: int
 
 
-def _page_params(
+async def _page_params(
     cursor: Annotated[str | None, Query(description="Opaque cursor from a previous page's next_cursor.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page.")] = 50,
 ) -> PageParams:
