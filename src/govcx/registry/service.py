@@ -460,7 +460,7 @@ def import_organizations(
 def population_by_region(*, session: Session, threshold: int) -> list[tuple[Region, int | None]]:
     """Count registered persons per region; counts under `threshold` come back as None (suppressed)."""
     counts = dict(
-        session.execute(select(Person.region_id, func.count()).group_by(Person.region_id)).tuples().all()
+        session.execute(select(Person.region_id, func.count()).group_by(Person.region_id)).all()
     )
     return [
         (region, count if (count := counts.get(region.id, 0)) >= threshold else None)
