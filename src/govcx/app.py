@@ -9,7 +9,9 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.sessions import SessionMiddleware
 
 from govcx import __version__
-from govcx.core import ops
+from govcx.core import events, ops
+from govcx.core.accounts import ApiKeyRevoked
+from govcx.core.auth import VerifiedKeys
 from govcx.core.clock import Clock, SystemClock
 from govcx.core.config import API_PREFIX, Settings
 from govcx.core.crypto import FieldCipher
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
     app.state.metrics = Metrics()
+    app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
+    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked)
 
     install_problem_handlers(app)
 

@@ -98,3 +98,17 @@ def test_roles_grant_only_their_scopes():
     assert Scope.REGISTRY_WRITE not in accounts.ROLE_SCOPES[Role.CX_ANALYST]
     assert Scope.STAFF_MANAGE in accounts.ROLE_SCOPES[Role.AGENCY_ADMIN]
     assert accounts.ROLE_SCOPES[Role.PLATFORM_ADMIN] == frozenset(Scope)
+
+
+def test_a_key_revoked_by_another_process_stops_working_within_the_cache_window(client, uow, clock, engine):
+    with uow() as session:
+        agency = factories.agency(session, clock)
+        key = factories.api_key(session, clock, agency, [Scope.REGISTRY_READ])
+    assert client.get("/api/v1/persons", headers={"X-API-Key": key}).status_code == 200
+
+    # As the CLI on another machine would: straight to the store, no event reaches this process.
+    with engine.begin() as connection:
+        connection.execute(accounts.ApiKey.__table__.update().values(revoked_at=clock.now()))
+    clock.advance(seconds=31)
+
+    assert client.get("/api/v1/persons", headers={"X-API-Key": key}).status_code == 401

@@ -41,3 +41,31 @@ def test_a_failing_unit_leaves_nothing_behind_and_publishes_nothing(uow, clock, 
     with uow() as session:
         assert session.scalars(select(Agency)).all() == []
     assert heard == []
+
+
+def test_a_request_that_fails_after_writing_leaves_nothing_behind_and_publishes_nothing(app, uow, clock, heard):
+    from fastapi.testclient import TestClient
+
+    from govcx.core.deps import SessionDep
+    from govcx.core.errors import Conflict
+
+    @app.post("/test-only/write-then-fail")
+    def write_then_fail(session: SessionDep) -> None:
+        factories.agency(session, clock, code="HALF")
+        events.publish(session, AgencyOpened("HALF"))
+        raise Conflict("changed my mind")
+
+    @app.post("/test-only/write")
+    def write(session: SessionDep) -> None:
+        factories.agency(session, clock, code="WHOLE")
+        events.publish(session, AgencyOpened("WHOLE"))
+
+    with TestClient(app) as client:
+        failed = client.post("/test-only/write-then-fail")
+        succeeded = client.post("/test-only/write")
+
+    assert failed.status_code == 409
+    assert succeeded.status_code == 200
+    with uow() as session:
+        assert session.scalars(select(Agency.code)).all() == ["WHOLE"]
+    assert heard == [AgencyOpened("WHOLE")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from govcx.core.clock import Clock
 from govcx.core.db import Base
 from govcx.core.errors import Conflict, Invalid
+from govcx.core.events import publish
 from govcx.core.ids import new_id
 
 
@@ -100,15 +102,30 @@ def create_api_key(
     return key, f"{KEY_PREFIX}_{lookup}_{secret}"
 
 
+@dataclass(frozen=True)
+class ApiKeyRevoked:
+    lookup: str
+
+
+def split_api_key(presented: str) -> tuple[str, str] | None:
+    """Return the (lookup, secret) parts of a key as we hand them out, or None."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def secret_matches(stored_sha256: str, secret: str) -> bool:
+    return hmac.compare_digest(stored_sha256, _sha256(secret))
+
+
 def verify_api_key(*, session: Session, presented: str) -> ApiKey | None:
     """Return the live key that `presented` is, or None."""
-    parts = presented.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    parts = split_api_key(presented)
+    if parts is None:
         return None
-    key = session.scalars(select(ApiKey).where(ApiKey.lookup == parts[1])).one_or_none()
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.secret_sha256, _sha256(parts[2])):
+    key = session.scalars(select(ApiKey).where(ApiKey.lookup == parts[0])).one_or_none()
+    if key is None or key.revoked_at is not None or not secret_matches(key.secret_sha256, parts[1]):
         return None
     return key
 
@@ -119,6 +136,7 @@ def revoke_api_key(*, session: Session, key_id: UUID, clock: Clock) -> None:
     if key is not None and key.revoked_at is None:
         key.revoked_at = clock.now()
         session.flush()
+        publish(session, ApiKeyRevoked(lookup=key.lookup))
 
 
 def create_staff(

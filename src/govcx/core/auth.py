@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
+from cachetools import TTLCache
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 
 from govcx.core import accounts
 from govcx.core.accounts import ROLE_SCOPES, Role, Scope
+from govcx.core.clock import Clock
 from govcx.core.deps import SessionDep
 from govcx.core.errors import Forbidden, Unauthorized
 
@@ -70,15 +74,52 @@ _api_key_header = APIKeyHeader(
 )
 
 
-def _agency_client(
-    session: SessionDep, presented: Annotated[str | None, Depends(_api_key_header)]
+class VerifiedKeys:
+    """API keys verified a short while ago, so most requests skip a query and a thread hop.
+
+    A revocation in this process evicts its key at once (`ApiKeyRevoked`); one made by another
+    process (the CLI, another worker) takes effect within `ttl_seconds`.
+    """
+
+    def __init__(self, *, clock: Clock, ttl_seconds: float = 30, size: int = 10_000) -> None:
+        self._entries: TTLCache[str, tuple[str, AgencyClient]] = TTLCache(
+            maxsize=size, ttl=ttl_seconds, timer=lambda: clock.now().timestamp()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, lookup: str, secret: str) -> AgencyClient | None:
+        with self._lock:
+            entry = self._entries.get(lookup)
+        if entry is None or not accounts.secret_matches(entry[0], secret):
+            return None
+        return entry[1]
+
+    def put(self, lookup: str, secret_sha256: str, client: AgencyClient) -> None:
+        with self._lock:
+            self._entries[lookup] = (secret_sha256, client)
+
+    def on_revoked(self, event: accounts.ApiKeyRevoked) -> None:
+        with self._lock:
+            self._entries.pop(event.lookup, None)
+
+
+async def _agency_client(
+    request: Request, session: SessionDep, presented: Annotated[str | None, Depends(_api_key_header)]
 ) -> AgencyClient:
     if not presented:
         raise Unauthorized("Send an agency API key in the X-API-Key header.")
-    key = accounts.verify_api_key(session=session, presented=presented)
-    if key is None:
+    parts = accounts.split_api_key(presented)
+    if parts is None:
         raise Unauthorized("The API key is unknown or revoked.")
-    return AgencyClient(key_id=key.id, agency_id=key.agency_id, scopes=frozenset(Scope(s) for s in key.scopes))
+    verified: VerifiedKeys = request.app.state.verified_keys
+    client = verified.get(*parts)
+    if client is None:
+        key = await run_in_threadpool(accounts.verify_api_key, session=session, presented=presented)
+        if key is None:
+            raise Unauthorized("The API key is unknown or revoked.")
+        client = AgencyClient(key_id=key.id, agency_id=key.agency_id, scopes=frozenset(Scope(s) for s in key.scopes))
+        verified.put(parts[0], key.secret_sha256, client)
+    return client
 
 
 SESSION_STAFF = "staff_id"

@@ -78,6 +78,28 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+def has_writes(session: Session) -> bool:
+    """Whether the session flushed or executed a change that a commit must make durable."""
+    return bool(session.info.get(_WROTE)) or bool(session.new or session.dirty or session.deleted)
+
+
+def finish(session: Session, *, failed: bool) -> list[Any]:
+    """End a unit of work: commit (or roll back) and close; return the events to deliver."""
+    try:
+        if failed:
+            session.rollback()
+            events.take_pending(session)
+            return []
+        session.commit()
+        return events.take_pending(session)
+    except BaseException:
+        session.rollback()
+        events.take_pending(session)
+        raise
+    finally:
+        session.close()
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session that commits once at the end, or rolls back on any error.
@@ -88,15 +110,24 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
-        pending = events.take_pending(session)
     except BaseException:
-        session.rollback()
-        events.take_pending(session)
+        finish(session, failed=True)
         raise
-    finally:
-        session.close()
-    events.dispatch(pending)
+    events.dispatch(finish(session, failed=False))
+
+
+_WROTE = "govcx_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flush(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_bulk_write(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
 
 
 def get_or_404(session: Session, model: type[Any], ident: Any, *, what: str | None = None) -> Any:

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from govcx.core import events
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.crypto import FieldCipher
-from govcx.core.db import unit_of_work
+from govcx.core.db import finish, has_writes
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with unit_of_work(request.app.state.session_factory) as session:
+async def _end(session: Session, *, failed: bool) -> list[object]:
+    # Only a session that wrote needs a commit, and that I/O goes to a worker thread. Ending a
+    # read-only one is the rollback of a read transaction: cheaper than a thread hop to move it.
+    if has_writes(session):
+        return await run_in_threadpool(finish, session, failed=failed)
+    return finish(session, failed=failed)
+
+
+async def _session(request: Request) -> AsyncIterator[Session]:
+    # Opening a session does no I/O, so it happens on the event loop.
+    session: Session = request.app.state.session_factory()
+    try:
         yield session
+    except BaseException:
+        await _end(session, failed=True)
+        raise
+    pending = await _end(session, failed=False)
+    if pending:
+        # Handlers may do I/O of their own (open a unit of work, enqueue a job): off the event loop.
+        await run_in_threadpool(events.dispatch, pending)
 
 
 async def _clock(request: Request) -> Clock:
