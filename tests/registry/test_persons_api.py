@@ -178,3 +178,18 @@ def test_an_unknown_person_is_a_404_problem(client, tax, key_for):
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
     assert "person" in answer.json()["detail"]
+
+
+def test_persons_join_a_household_that_exists(client, uow, tax, key_for):
+    headers = key_for(tax)
+    household = client.post("/api/v1/households", json={}, headers=headers)
+
+    joined = client.post("/api/v1/persons", json=NEW_PERSON | {"household_id": household.json()["id"]},
+                         headers=headers)
+    unknown = client.post("/api/v1/persons", headers=headers, json=NEW_PERSON | {
+        "national_id": "900101-9999", "household_id": "01890a5d-ac96-774b-bcce-b302099a8057"})
+
+    assert household.status_code == 201
+    assert joined.json()["household_id"] == household.json()["id"]
+    assert unknown.status_code == 422 and "Household" in unknown.json()["detail"]
+    assert _count_persons(uow) == 1

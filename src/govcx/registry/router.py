@@ -60,6 +60,15 @@ def update_person(
     return service.person_read(cipher=cipher, person=person)
 
 
+@router.post("/households", response_model=schemas.HouseholdRead, status_code=201, operation_id="create_household")
+def create_household(
+    data: schemas.HouseholdCreate, session: SessionDep, clock: ClockDep, _: Writer
+) -> schemas.HouseholdRead:
+    """Start a household; persons join it by their household_id."""
+    household = service.create_household(session=session, region_id=data.region_id, clock=clock)
+    return schemas.HouseholdRead.model_validate(household)
+
+
 # Organizations ---------------------------------------------------------------------------------
 
 

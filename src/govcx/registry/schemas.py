@@ -121,6 +121,16 @@ class PersonPage(CursorPage[PersonRead]):
     pass
 
 
+class HouseholdCreate(_Strict):
+    region_id: UUID | None = None
+
+
+class HouseholdRead(_Read):
+    id: UUID
+    region_id: UUID | None
+    created_at: datetime
+
+
 # Organizations ---------------------------------------------------------------------------------
 
 
