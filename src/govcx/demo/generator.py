@@ -1,0 +1,457 @@
+"""`govcx demo`: generate a synthetic country, deterministic from a seed, through the registry's services.
+
+The generator writes what it planted to `<data-dir>/demo-truth.json` (DESIGN §7) and the demo
+sign-ins to `<data-dir>/demo-credentials.json`; govcx itself never reads either file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from rich.progress import Progress, TaskID
+from sqlalchemy import Engine, inspect, literal, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from govcx.core import accounts
+from govcx.core.accounts import Role, Scope
+from govcx.core.auth import StaffMember
+from govcx.core.clock import Clock, SystemClock
+from govcx.core.config import Settings
+from govcx.core.crypto import FieldCipher
+from govcx.core.db import make_engine, make_session_factory, unit_of_work
+from govcx.core.errors import Conflict, Invalid
+from govcx.core.migrations import upgrade
+from govcx.demo import country
+from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
+from govcx.demo.population import (
+    REFERENCE_DATE,
+    Household,
+    LocalePool,
+    PeopleDrawer,
+    build_pools,
+    draw_businesses,
+    seeded,
+)
+from govcx.models import metadata
+from govcx.registry import schemas, service
+
+TRUTH_FILE = "demo-truth.json"
+CREDENTIALS_FILE = "demo-credentials.json"
+GENERATOR_VERSION = 1
+BATCH = 5_000
+BUSINESSES_PER_PERSON = 1 / 20
+MIN_BUSINESSES = 20
+# Demo ids count up from this instant, so a seed gives the same ids whatever day it runs.
+_ID_EPOCH_MS = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class StaffSignIn:
+    email: str
+    password: str
+    role: Role
+    agency: str | None
+    name: str
+
+    def line(self) -> str:
+        return f"{self.email} / {self.password}  ({self.role.value}, {self.agency or 'all agencies'})"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    people: int
+    households: int
+    organizations: int
+    agencies: int
+    services: int
+    regions: int
+    seconds: float
+    credentials_path: Path
+    truth_path: Path
+    staff: tuple[StaffSignIn, ...] = field(repr=False)
+    citizen_national_id: str = field(repr=False)
+    citizen_name: str
+
+    def sign_in_lines(self) -> list[str]:
+        """Say how to sign in to the demo: staff, the citizen development sign-in, and where the API keys are."""
+        return [
+            *(s.line() for s in self.staff),
+            f"citizen (development sign-in): national id {self.citizen_national_id}  ({self.citizen_name})",
+            f"API keys, one per agency with every scope: {self.credentials_path}",
+        ]
+
+
+# Resetting -------------------------------------------------------------------------------------
+
+
+def _embedded_files(settings: Settings) -> list[Path]:
+    database = Path(make_url(settings.resolved_database_url).database or "")
+    files = [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    if settings.warehouse_url is None:
+        # The analytics store is a copy of the operational one: once that is gone the copy is stale.
+        warehouse = Path(make_url(settings.resolved_warehouse_url).database or "")
+        files += [warehouse, warehouse.with_name(warehouse.name + ".wal")]
+    return files
+
+
+def _holds_rows(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        existing = set(inspect(connection).get_table_names())
+        return any(
+            connection.execute(select(literal(1)).select_from(table).limit(1)).first() is not None
+            for table in metadata.sorted_tables if table.name in existing
+        )
+
+
+def _store_holds_rows(url: str) -> bool:
+    engine = make_engine(url)
+    try:
+        return _holds_rows(engine)
+    finally:
+        engine.dispose()
+
+
+def reset_demo_store(settings: Settings) -> None:
+    """Remove a previous demo's embedded store so the demo starts fresh; refuse to touch anything else."""
+    data_dir = settings.data_dir
+    if settings.database_url is None:
+        database = _embedded_files(settings)[0]
+        if (data_dir / TRUTH_FILE).exists():
+            for path in [*_embedded_files(settings), data_dir / TRUTH_FILE, data_dir / CREDENTIALS_FILE]:
+                path.unlink(missing_ok=True)
+            return
+        if database.exists() and _store_holds_rows(settings.resolved_database_url):
+            raise Conflict(
+                f"{database} holds data that the demo did not make, and the demo never wipes it. "
+                "Choose another --data-dir (GOVCX_DATA_DIR) for the demo."
+            )
+        return
+    # A database the demo did not create is never wiped, even when an old demo left its files here.
+    if _store_holds_rows(settings.database_url):
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise Conflict(
+            f"The store at {where} is not empty, and the demo never wipes a database it was pointed at. "
+            "Point GOVCX_DATABASE_URL at an empty database or schema."
+        )
+
+
+# Generating ------------------------------------------------------------------------------------
+
+
+class SeededIds:
+    """UUIDv7-shaped ids drawn from a seed: time-ordered like `new_id`, and the same on every run."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._millis = _ID_EPOCH_MS
+
+    def take(self, n: int) -> list[UUID]:
+        ids = []
+        for _ in range(n):
+            self._millis += 1
+            value = (self._millis & 0xFFFF_FFFF_FFFF) << 80 | self._rng.getrandbits(80)
+            value = (value & ~(0xF << 76)) | (0x7 << 76)
+            value = (value & ~(0x3 << 62)) | (0x2 << 62)
+            ids.append(UUID(int=value))
+        return ids
+
+
+class _Steps:
+    """The progress bar, or nothing when nobody watches."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+
+    def start(self, description: str, total: int) -> TaskID | None:
+        return self._progress.add_task(description, total=total) if self._progress else None
+
+    def advance(self, task: TaskID | None, by: int = 1) -> None:
+        if self._progress is not None and task is not None:
+            self._progress.advance(task, by)
+
+
+def _batches(households: Iterable[Household], size: int) -> Iterator[list[Household]]:
+    batch: list[Household] = []
+    people = 0
+    for household in households:
+        batch.append(household)
+        people += len(household.members)
+        if people >= size:
+            yield batch
+            batch, people = [], 0
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Country:
+    """What was made so far, and what the truth file will say about it."""
+
+    regions: list[RegionPlan]
+    region_ids: dict[str, UUID] = field(default_factory=dict)
+    agency_ids: dict[str, UUID] = field(default_factory=dict)
+    departments: int = 0
+    services: int = 0
+    people_by_region: Counter[str] = field(default_factory=Counter)
+    households_by_region: Counter[str] = field(default_factory=Counter)
+    household_sizes: Counter[int] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    citizen: dict[str, str] | None = None
+    organizations: int = 0
+    banks: dict[str, tuple[UUID, str, str]] = field(default_factory=dict)  # short -> (id, business id, name)
+    attributes: int = 0
+    staff: list[StaffSignIn] = field(default_factory=list)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Generator:
+    def __init__(self, *, settings: Settings, factory: sessionmaker[Session], seed: int, steps: _Steps,
+                 clock: Clock) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.seed = seed
+        self.steps = steps
+        self.clock = clock
+        self.cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
+        self.pools: dict[str, LocalePool] = build_pools(seed=seed)
+        self.country = _Country(regions=plan_regions(rng=seeded(seed, "map")))
+        self.actor = StaffMember(id=UUID(int=0), name="demo generator", email=f"generator@{country.STAFF_DOMAIN}",
+                                 role=Role.PLATFORM_ADMIN, agency_id=None)
+
+    def government(self) -> None:
+        c = self.country
+        total = len(c.regions) + sum(1 + len(a.departments) + len(a.services) for a in country.AGENCIES)
+        task = self.steps.start("Regions, agencies and services", total)
+        with unit_of_work(self.factory) as session:
+            for plan in c.regions:
+                region = service.create_region(session=session, clock=self.clock, data=schemas.RegionCreate(
+                    code=plan.code, name=plan.name, centroid_lon=plan.centroid[0], centroid_lat=plan.centroid[1],
+                    shape=plan.shape,
+                ))
+                c.region_ids[plan.code] = region.id
+                self.steps.advance(task)
+            for spec in country.AGENCIES:
+                agency = service.create_agency(session=session, clock=self.clock, data=schemas.AgencyCreate(
+                    code=spec.code, name=spec.name, description=spec.description))
+                c.agency_ids[spec.code] = agency.id
+                departments = {}
+                for code, name in spec.departments:
+                    departments[code] = service.create_department(
+                        session=session, agency_id=agency.id, by=self.actor, clock=self.clock,
+                        data=schemas.DepartmentCreate(code=code, name=name)).id
+                    c.departments += 1
+                for svc in spec.services:
+                    service.create_service(session=session, by=self.actor, clock=self.clock, data=schemas.ServiceCreate(
+                        code=svc.code, agency_id=agency.id, department_id=departments[svc.department], name=svc.name,
+                        description=svc.description, channels=list(svc.channels),
+                        target_completion_minutes=svc.target_minutes, sla_hours=svc.sla_hours,
+                    ))
+                    c.services += 1
+                self.steps.advance(task, 1 + len(spec.departments) + len(spec.services))
+
+    def people(self, *, count: int) -> None:
+        c = self.country
+        task = self.steps.start("People and households", count)
+        drawer = PeopleDrawer(rng=seeded(self.seed, "people"), pools=self.pools)
+        ids = SeededIds(seeded(self.seed, "person-ids"))
+        for batch in _batches(drawer.households(regions=c.regions, people=count), BATCH):
+            with unit_of_work(self.factory) as session:
+                # Held for the batch: the session's identity map keeps rows only while someone does,
+                # and without this every household would load its region again.
+                regions = service.all_regions(session=session)  # noqa: F841
+                rows = []
+                for household in batch:
+                    region_id = c.region_ids[household.region_code]
+                    household_id = service.create_household(session=session, region_id=region_id, clock=self.clock).id
+                    rows += [schemas.PersonCreate(**m, region_id=region_id, household_id=household_id)
+                             for m in household.members]
+                service.import_persons(session=session, rows=rows, cipher=self.cipher, clock=self.clock,
+                                       ids=ids.take(len(rows)))
+            for household in batch:
+                self._count(household)
+            self.steps.advance(task, len(rows))
+
+    def _count(self, household: Household) -> None:
+        c = self.country
+        size = len(household.members)
+        c.people_by_region[household.region_code] += size
+        c.households_by_region[household.region_code] += 1
+        c.household_sizes[size] += 1
+        c.languages[household.language] += size
+        head = household.members[0]  # always an adult
+        if c.citizen is None and household.region_code == CAPITAL_CODE:
+            c.citizen = {"national_id": head["national_id"],
+                         "name": f"{head['given_name']} {head['family_name']}"}
+
+    def businesses(self, *, people: int) -> None:
+        c = self.country
+        count = max(MIN_BUSINESSES, round(people * BUSINESSES_PER_PERSON))
+        task = self.steps.start("Businesses and the data catalogue", count + len(country.ATTRIBUTES))
+        drawn = draw_businesses(rng=seeded(self.seed, "businesses"), pools=self.pools, regions=c.regions, count=count)
+        ids = SeededIds(seeded(self.seed, "organization-ids"))
+        shorts = iter(b.short for b in country.BANKS)
+        for start in range(0, len(drawn), BATCH):
+            chunk = drawn[start:start + BATCH]
+            with unit_of_work(self.factory) as session:
+                rows = [schemas.OrganizationCreate(
+                    business_id=r["business_id"], name=r["name"], sector=r["sector"],
+                    region_id=c.region_ids[r["region_code"]], is_data_provider=r["is_data_provider"],
+                ) for r in chunk]
+                made = service.import_organizations(session=session, rows=rows, clock=self.clock,
+                                                    ids=ids.take(len(rows)))
+            for ident, row in zip(made, rows, strict=True):
+                if row.is_data_provider:
+                    c.banks[next(shorts)] = (ident, row.business_id, row.name)
+            c.organizations += len(rows)
+            self.steps.advance(task, len(rows))
+        with unit_of_work(self.factory) as session:
+            for spec in country.ATTRIBUTES:
+                agency_id, organization_id = None, None
+                if spec.source.startswith("bank:"):
+                    organization_id = c.banks[spec.source.removeprefix("bank:")][0]
+                else:
+                    agency_id = c.agency_ids[spec.source]
+                service.create_data_attribute(session=session, clock=self.clock, data=schemas.DataAttributeCreate(
+                    key=spec.key, name=spec.name, description=spec.description, subject_kind=spec.subject,
+                    value_type=spec.value_type, sensitivity=spec.sensitivity, source_agency_id=agency_id,
+                    source_organization_id=organization_id, self_declarable=spec.self_declarable,
+                ))
+                c.attributes += 1
+                self.steps.advance(task)
+
+    def accounts(self) -> None:
+        c = self.country
+        wanted: list[tuple[Role, str | None]] = [(Role.PLATFORM_ADMIN, None)]
+        for spec in country.AGENCIES:
+            wanted += [(Role.STAFF, spec.code), (Role.AGENCY_ADMIN, spec.code)]
+            if spec.code in country.ANALYST_AGENCIES:
+                wanted.append((Role.CX_ANALYST, spec.code))
+        task = self.steps.start("Staff accounts and API keys", len(wanted) + len(country.AGENCIES))
+        rng = seeded(self.seed, "staff")
+        pool = self.pools["en"]
+        mailbox = {Role.STAFF: "staff", Role.AGENCY_ADMIN: "admin", Role.CX_ANALYST: "analyst"}
+        with unit_of_work(self.factory) as session:
+            for role, agency in wanted:
+                email = (f"platform-admin@{country.STAFF_DOMAIN}" if agency is None
+                         else f"{mailbox[role]}@{agency.lower()}.{country.STAFF_DOMAIN}")
+                name = f"{rng.choice(pool.male + pool.female)} {rng.choice(pool.family)}"
+                # Random, not seeded: anyone who knows the seed would otherwise know every password.
+                password = secrets.token_urlsafe(15)
+                accounts.create_staff(session=session, email=email, name=name, password=password, role=role,
+                                      agency_id=c.agency_ids[agency] if agency else None, clock=self.clock)
+                c.staff.append(StaffSignIn(email=email, password=password, role=role, agency=agency, name=name))
+                self.steps.advance(task)
+            for spec in country.AGENCIES:
+                row, key = accounts.create_api_key(session=session, agency_id=c.agency_ids[spec.code],
+                                                   scopes=list(Scope), label="demo", clock=self.clock)
+                c.api_keys.append({"agency": spec.code, "key": key, "scopes": list(row.scopes)})
+                self.steps.advance(task)
+
+    def credentials(self) -> dict[str, Any]:
+        c = self.country
+        assert c.citizen is not None
+        return {
+            "about": f"Sign-ins to the {country.COUNTRY} demo country. Demo only: never use these anywhere else.",
+            "staff": [{"email": s.email, "password": s.password, "role": s.role.value, "agency": s.agency,
+                       "name": s.name} for s in c.staff],
+            "citizen": {**c.citizen, "note": "development sign-in; an OIDC provider replaces it in production"},
+            "api_keys": c.api_keys,
+        }
+
+    def truth(self, *, people: int) -> dict[str, Any]:
+        c = self.country
+        households = sum(c.household_sizes.values())
+        return {
+            "about": "What the demo generator made and planted. govcx never reads this file; tests and "
+                     "benchmarks do, to check that analyses find what is here.",
+            "generator_version": GENERATOR_VERSION,
+            "seed": self.seed,
+            "complete": True,
+            "country": country.COUNTRY,
+            "reference_date": REFERENCE_DATE.isoformat(),
+            "bounding_box": [WEST, SOUTH, EAST, NORTH],
+            "sizes": {
+                "people": people, "households": households, "organizations": c.organizations,
+                "agencies": len(c.agency_ids), "departments": c.departments, "services": c.services,
+                "regions": len(c.regions), "data_attributes": c.attributes, "staff_accounts": len(c.staff),
+                "api_keys": len(c.api_keys),
+            },
+            "capital": {"region": CAPITAL_CODE, "city": country.CAPITAL_CITY},
+            "regions": [
+                {"code": r.code, "name": r.name, "is_capital": r.is_capital, "people": c.people_by_region[r.code],
+                 "households": c.households_by_region[r.code],
+                 "population_share": round(c.people_by_region[r.code] / people, 6),
+                 "centroid": list(r.centroid), "towns": [t.name for t in r.towns]}
+                for r in c.regions
+            ],
+            "agencies": [{"code": a.code, "name": a.name, "kind": a.kind, "services": len(a.services)}
+                         for a in country.AGENCIES],
+            "languages": dict(sorted(c.languages.items())),
+            "household_sizes": {str(k): v for k, v in sorted(c.household_sizes.items())},
+            "data_providers": [
+                {"business_id": business_id, "name": name,
+                 "attributes": [a.key for a in country.ATTRIBUTES if a.source == f"bank:{short}"]}
+                for short, (_, business_id, name) in c.banks.items()
+            ],
+            "effects": [],
+        }
+
+
+def _write_json(path: Path, data: dict[str, Any], *, private: bool = False) -> None:
+    # Written beside and then renamed, so a reader never sees half a file; private files are
+    # created 0600 rather than narrowed afterwards, so there is no moment anyone else can read them.
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    os.replace(partial, path)
+
+
+def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progress: Progress | None = None
+             ) -> DemoResult:
+    """Create the stores and fill them with a synthetic country drawn from `seed`."""
+    if people < 10:
+        raise Invalid("The demo country needs at least 10 people.")
+    started = time.perf_counter()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    truth_path, credentials_path = settings.data_dir / TRUTH_FILE, settings.data_dir / CREDENTIALS_FILE
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine)
+        if _holds_rows(engine):
+            raise Conflict("The demo fills only an empty store; run `govcx demo` (which resets its own) "
+                           "or point it at an empty database.")
+        # Claimed before the first row, so a run that fails half-way can still be reset.
+        _write_json(truth_path, {"seed": seed, "complete": False, "effects": []})
+        generator = _Generator(settings=settings, factory=make_session_factory(engine), seed=seed,
+                               steps=_Steps(progress), clock=SystemClock())
+        generator.government()
+        generator.people(count=people)
+        generator.businesses(people=people)
+        generator.accounts()
+    finally:
+        engine.dispose()
+    _write_json(credentials_path, generator.credentials(), private=True)
+    _write_json(truth_path, generator.truth(people=people))
+    c = generator.country
+    return DemoResult(
+        people=people, households=sum(c.household_sizes.values()), organizations=c.organizations,
+        agencies=len(c.agency_ids), services=c.services, regions=len(c.regions),
+        seconds=time.perf_counter() - started, credentials_path=credentials_path, truth_path=truth_path,
+        staff=tuple(c.staff), citizen_national_id=c.citizen["national_id"] if c.citizen else "",
+        citizen_name=c.citizen["name"] if c.citizen else "",
+    )
