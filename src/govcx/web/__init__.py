@@ -1,7 +1,25 @@
 """The web shell: layout, navigation, sign-in, templates and static assets."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from govcx.registry.pages import router as registry_pages
+from govcx.web.error_pages import install_error_pages
+from govcx.web.pages import router as shell_pages
+from govcx.web.ratelimit import SignInLimiter
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def mount_web(app: FastAPI) -> None:
-    """Attach the pages and static assets to `app`."""
+    """Attach the pages, their error pages and the static assets to `app`."""
+    settings = app.state.settings
+    app.state.sign_in_limiter = SignInLimiter(
+        rule=settings.rate_limit_sign_in, storage_url=settings.rate_limit_storage_url
+    )
+    install_error_pages(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(shell_pages)
+    app.include_router(registry_pages)

@@ -1,0 +1,156 @@
+"""Registry pages: the public catalogues, a citizen's own record, staff person search, CX regions.
+
+Thin, like the API routes: authorise, call the service, shape what the template shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from govcx.core.accounts import Scope
+from govcx.core.auth import CurrentCitizen, CurrentStaff, authorize
+from govcx.core.crypto import FieldCipher
+from govcx.core.deps import CipherDep, SessionDep, SettingsDep
+from govcx.core.pagination import PageParams
+from govcx.registry import schemas, service
+from govcx.registry.models import Channel, Person
+from govcx.web.charts import Feature, choropleth
+from govcx.web.templating import page_router, render
+
+router = page_router()
+
+PERSONS_PER_PAGE = 25
+SEARCH_MIN_LENGTH = 2
+CHANNEL_LABELS = {
+    Channel.WEB: "Web", Channel.APP: "Mobile app", Channel.PHONE: "Phone", Channel.IN_PERSON: "In person",
+    Channel.EMAIL: "E-mail", Channel.CHAT: "Chat", Channel.MAIL: "Post", Channel.SOCIAL: "Social media",
+    Channel.SMS: "Text message",
+}
+
+
+def masked(national_id: str) -> str:
+    """Show only the last four characters of a national id: enough to confirm, too little to misuse."""
+    return "•" * max(len(national_id) - 4, 0) + national_id[-4:]
+
+
+def channels(values: list[str]) -> str:
+    return ", ".join(CHANNEL_LABELS[Channel(v)] for v in values)
+
+
+@dataclass(frozen=True)
+class PersonView:
+    person: schemas.PersonRead
+    masked_national_id: str
+    region: str
+    channel: str
+
+
+def _person_view(session: Session, cipher: FieldCipher, person: Person) -> PersonView:
+    read = service.person_read(cipher=cipher, person=person)
+    region = service.get_region(session=session, region_id=read.region_id).name if read.region_id else ""
+    return PersonView(
+        person=read, masked_national_id=masked(read.national_id), region=region,
+        channel=CHANNEL_LABELS[read.preferred_channel],
+    )
+
+
+# Public ----------------------------------------------------------------------------------------
+
+
+@router.get("/services")
+def services_page(request: Request, session: SessionDep) -> Response:
+    catalogue = [
+        (schemas.AgencyRead.model_validate(agency),
+         [(schemas.ServiceRead.model_validate(s), channels(s.channels)) for s in services])
+        for agency, services in service.catalogue(session=session)
+    ]
+    return render(request, "registry/services.html", {"catalogue": catalogue})
+
+
+@router.get("/data-catalogue")
+def data_catalogue_page(request: Request, session: SessionDep) -> Response:
+    attributes = [
+        (schemas.DataAttributeRead.model_validate(attribute), source)
+        for attribute, source in service.data_catalogue(session=session)
+    ]
+    return render(request, "registry/data_catalogue.html", {"attributes": attributes})
+
+
+# Citizens --------------------------------------------------------------------------------------
+
+
+@router.get("/me")
+def my_record(request: Request, me: CurrentCitizen, session: SessionDep, cipher: CipherDep) -> Response:
+    person = service.get_person(session=session, person_id=me.person_id)
+    return render(request, "registry/me.html", {"view": _person_view(session, cipher, person)})
+
+
+# Staff -----------------------------------------------------------------------------------------
+
+
+@router.get("/staff")
+def staff_home(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
+    agency = service.get_agency(session=session, agency_id=staff.agency_id).name if staff.agency_id else ""
+    return render(request, "registry/staff_home.html", {"staff": staff, "agency": agency})
+
+
+@router.get("/staff/persons")
+def person_search(
+    request: Request, staff: CurrentStaff, session: SessionDep, cipher: CipherDep,
+    q: Annotated[str, Query(max_length=100)] = "", cursor: str | None = None,
+) -> Response:
+    authorize(staff, Scope.REGISTRY_READ)
+    q = q.strip()
+    error = None
+    results: list[PersonView] = []
+    next_cursor = None
+    if q and len(q) < SEARCH_MIN_LENGTH:
+        error = f"Enter at least {SEARCH_MIN_LENGTH} characters of a name, or a whole national id."
+    elif q:
+        # Listing everyone is not a search: staff see persons only when they look for someone.
+        rows, next_cursor = service.search_persons(
+            session=session, cipher=cipher, q=q, region_id=None,
+            page=PageParams(cursor=cursor, limit=PERSONS_PER_PAGE),
+        )
+        results = [_person_view(session, cipher, p) for p in rows]
+    return render(request, "registry/persons.html", {
+        "q": q, "error": error, "searched": bool(q) and error is None, "results": results,
+        "next_cursor": next_cursor, "first_page": cursor is None,
+    }, status_code=422 if error else 200)
+
+
+@router.get("/staff/persons/{person_id}")
+def person_detail(
+    request: Request, person_id: UUID, staff: CurrentStaff, session: SessionDep, cipher: CipherDep
+) -> Response:
+    authorize(staff, Scope.REGISTRY_READ)
+    person = service.get_person(session=session, person_id=person_id)
+    return render(request, "registry/person.html", {"view": _person_view(session, cipher, person)})
+
+
+# CX teams --------------------------------------------------------------------------------------
+
+
+@router.get("/cx/regions")
+def regions_page(request: Request, staff: CurrentStaff, session: SessionDep, settings: SettingsDep) -> Response:
+    authorize(staff, Scope.CX_READ)
+    threshold = settings.suppression_threshold
+    population = service.population_by_region(session=session, threshold=threshold)
+    rows = [(schemas.RegionRead.model_validate(region), count) for region, count in population]
+    chart = choropleth(
+        [
+            Feature(
+                title=f"{region.name}: " + (f"{count:,} people" if count is not None else "suppressed"),
+                geometry=region.shape or {}, value=count,
+            )
+            for region, count in rows
+        ],
+        withheld_label=f"Suppressed (fewer than {threshold:,})",
+    )
+    return render(request, "registry/regions.html", {"rows": rows, "chart": chart, "threshold": threshold})

@@ -1,0 +1,109 @@
+"""The shell's own pages: home, staff sign-in and out, and the citizens' development sign-in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from govcx.core import accounts
+from govcx.core.auth import SESSION_PERSON, SESSION_STAFF
+from govcx.core.config import Settings
+from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
+from govcx.core.errors import Forbidden
+from govcx.registry import service as registry
+from govcx.web import csrf
+from govcx.web.csrf import CsrfProtected
+from govcx.web.ratelimit import SignInLimiterDep, client_address
+from govcx.web.templating import page_router, render
+
+router = page_router()
+
+FormText = Annotated[str, Form()]
+NextQuery = Annotated[str, Query(alias="next")]  # where to go after signing in
+NextField = Annotated[str, Form(alias="next")]
+
+
+def safe_next(target: str, default: str) -> str:
+    """Return `target` when it is a path on this site, else `default` (no open redirects)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+def _start_session(request: Request, key: str, value: str) -> None:
+    # A new identity gets a new session: nothing from before signing in carries over.
+    request.session.clear()
+    request.session[key] = value
+    csrf.renew(request)
+
+
+def _see_other(target: str) -> Response:
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, next_url: NextQuery = "") -> Response:
+    return render(request, "sign_in.html", {"email": "", "error": None, "next": next_url})
+
+
+@router.post("/sign-in", dependencies=[CsrfProtected])
+def sign_in(
+    request: Request, session: SessionDep, clock: ClockDep, limiter: SignInLimiterDep,
+    email: FormText = "", password: FormText = "", next_url: NextField = "",
+) -> Response:
+    limiter.hit(client=client_address(request))
+    if not email.strip() or not password:
+        error, status = "Enter your e-mail address and your password.", 422
+    elif account := accounts.authenticate_staff(session=session, email=email, password=password, clock=clock):
+        _start_session(request, SESSION_STAFF, str(account.id))
+        return _see_other(safe_next(next_url, "/staff"))
+    else:
+        # One message for an unknown e-mail and a wrong password: no one learns who has an account.
+        error, status = "That e-mail address and password do not match an active staff account.", 401
+    return render(request, "sign_in.html", {"email": email, "error": error, "next": next_url}, status_code=status)
+
+
+@router.post("/sign-out", dependencies=[CsrfProtected])
+def sign_out(request: Request) -> Response:
+    request.session.clear()
+    csrf.renew(request)
+    return _see_other("/")
+
+
+def _development_only(settings: Settings) -> None:
+    if settings.is_production:
+        raise Forbidden(
+            "The development sign-in is switched off in production. "
+            "Sign in through the government's identity provider instead."
+        )
+
+
+@router.get("/citizen/sign-in")
+def citizen_sign_in_form(request: Request, settings: SettingsDep, next_url: NextQuery = "") -> Response:
+    _development_only(settings)
+    return render(request, "citizen_sign_in.html", {"national_id": "", "error": None, "next": next_url})
+
+
+@router.post("/citizen/sign-in", dependencies=[CsrfProtected])
+def citizen_sign_in(
+    request: Request, session: SessionDep, cipher: CipherDep, settings: SettingsDep, limiter: SignInLimiterDep,
+    national_id: FormText = "", next_url: NextField = "",
+) -> Response:
+    _development_only(settings)
+    limiter.hit(client=client_address(request))
+    if not national_id.strip():
+        error = "Enter your national id."
+    elif person := registry.find_person_by_national_id(session=session, cipher=cipher, national_id=national_id):
+        _start_session(request, SESSION_PERSON, str(person.id))
+        return _see_other(safe_next(next_url, "/me"))
+    else:
+        error = "No registered person has that national id. Check it and try again."
+    context = {"national_id": national_id, "error": error, "next": next_url}
+    return render(request, "citizen_sign_in.html", context, status_code=422)
