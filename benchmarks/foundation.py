@@ -163,16 +163,24 @@ def main() -> None:
         key = json.loads(result.credentials_path.read_text())["api_keys"][0]["key"]
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVCX_", "BARE_"))}
-        govcx_env = {**env, "GOVCX_DATA_DIR": str(data_dir), **({"GOVCX_DATABASE_URL": url} if database_url else {})}
+        govcx_env = {**env, "GOVCX_DATA_DIR": str(data_dir)}
+        if database_url:
+            govcx_env["GOVCX_DATABASE_URL"] = database_url
         bare_env = {**env, "BARE_DATABASE_URL": url}
-        with server("govcx", ["govcx.app:create_app", "--factory"], env=govcx_env, log=Path(tmp) / "govcx.log") as a, \
-                server("bare", ["bare_app:app", "--app-dir", str(HERE)], env=bare_env, log=Path(tmp) / "bare.log") as b, \
-                httpx.Client(base_url=a, headers={"X-API-Key": key}, timeout=10) as govcx_client, \
-                httpx.Client(base_url=b, timeout=10) as bare_client:
-            same = govcx_client.get(f"/api/v1/persons/{ids[0]}").json(), bare_client.get(f"/api/v1/persons/{ids[0]}").json()
-            if same[0]["family_name"] != same[1]["family_name"]:
-                raise SystemExit("The two servers disagree about a person: not the same store.")
-            timings = measure({"govcx": govcx_client, "bare": bare_client}, ids, args.requests)
+        logs = Path(tmp)
+        with contextlib.ExitStack() as running:
+            a = running.enter_context(server("govcx", ["govcx.app:create_app", "--factory"], env=govcx_env,
+                                             log=logs / "govcx.log"))
+            b = running.enter_context(server("bare", ["bare_app:app", "--app-dir", str(HERE)], env=bare_env,
+                                             log=logs / "bare.log"))
+            clients = {
+                "govcx": running.enter_context(httpx.Client(base_url=a, headers={"X-API-Key": key}, timeout=10)),
+                "bare": running.enter_context(httpx.Client(base_url=b, timeout=10)),
+            }
+            answers = [c.get(f"/api/v1/persons/{ids[0]}").json() for c in clients.values()]
+            if answers[0]["family_name"] != answers[1]["family_name"]:
+                raise SystemExit("The two servers disagree about a person: they do not read the same store.")
+            timings = measure(clients, ids, args.requests)
 
     govcx, bare = timings["govcx"], timings["bare"]
     print(f"$ {command}")
@@ -183,8 +191,10 @@ def main() -> None:
     for label, t in (("GET /api/v1/persons/{id}, govcx", govcx), ("same row, bare FastAPI + plain SQL", bare)):
         print(f"{label:38s} {t.per_second:7,.0f} req/s      p50 {t.quantile(0.5) * 1000:.2f} ms   "
               f"p99 {t.quantile(0.99) * 1000:.2f} ms")
+    p50, p99 = govcx.quantile(0.5) / bare.quantile(0.5), govcx.quantile(0.99) / bare.quantile(0.99)
     print(f"{'overhead ratio, govcx / bare':38s} {govcx.per_second / bare.per_second:6.2f}x req/s      "
-          f"p50 {govcx.quantile(0.5) / bare.quantile(0.5):.2f}x     p99 {govcx.quantile(0.99) / bare.quantile(0.99):.2f}x")
+          f"p50 {p50:.2f}x     p99 {p99:.2f}x")
+
 
 if __name__ == "__main__":
     main()

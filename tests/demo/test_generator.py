@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from govcx.core import accounts
 from govcx.core.config import Environment, Settings
@@ -23,6 +24,7 @@ from govcx.models import metadata
 from govcx.registry import schemas, service
 from govcx.registry.models import Person, Sensitivity
 from tests.conftest import TEST_SECRET
+from tests.web.helpers import sign_in_citizen, sign_in_staff
 
 from .conftest import PEOPLE
 
@@ -75,7 +77,7 @@ def test_the_country_has_the_agencies_and_services_a_government_needs(demo, trut
         kinds = {a["kind"] for a in truth["agencies"]}
 
         assert demo.agencies == len(agencies) >= 7
-        assert REQUIRED_KINDS <= kinds
+        assert kinds >= REQUIRED_KINDS
         assert all(2 <= len(a.departments) <= 4 for a in agencies.values())
         offered = [s for _, services in catalogue for s in services]
         assert demo.services == len(offered) >= 40
@@ -239,3 +241,18 @@ def test_an_empty_store_is_left_alone_and_generated_into(settings, engine):
     reset_demo_store(settings)
 
     assert generate(settings=settings, people=20, seed=1).people == 20
+
+
+def test_the_demo_sign_ins_open_the_staff_console_and_the_citizens_own_page(demo, credentials, app):
+    admin = next(s for s in credentials["staff"] if s["role"] == "platform_admin")
+    analyst = next(s for s in credentials["staff"] if s["role"] == "cx_analyst")
+
+    for staff in (admin, analyst):
+        with TestClient(app) as browser:
+            answer = sign_in_staff(browser, staff["email"], staff["password"])
+            assert answer.status_code == 303, answer.text
+            assert f"Signed in as {staff['name']}" in browser.get("/staff").text
+    with TestClient(app) as browser:
+        answer = sign_in_citizen(browser, credentials["citizen"]["national_id"])
+        assert answer.status_code == 303, answer.text
+        assert credentials["citizen"]["name"] in browser.get("/me").text

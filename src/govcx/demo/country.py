@@ -18,8 +18,9 @@ PERSON_MAIL_DOMAINS = ("example.org", "example.net", "example.com", "mail.exampl
 # +999 is not assigned to any country, so demo numbers cannot ring a real phone.
 PHONE_PREFIX = "+999"
 
-W, A, P, I, E, C, M, S = (Channel.WEB, Channel.APP, Channel.PHONE, Channel.IN_PERSON, Channel.EMAIL,
-                          Channel.CHAT, Channel.MAIL, Channel.SMS)
+# Short names keep the catalogue below one service a line: D is the service desk (in person).
+W, A, P, D, E, M, S = (Channel.WEB, Channel.APP, Channel.PHONE, Channel.IN_PERSON, Channel.EMAIL, Channel.MAIL,
+                       Channel.SMS)
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,17 @@ AGENCIES: tuple[AgencySpec, ...] = (
         (("REG", "Population Register"), ("IDD", "Identity Documents"), ("ADR", "Address Register")),
         (
             _svc("POP-BIRTH", "REG", "Register a birth", "Register a newborn child and give them a personal "
-                 "identity code.", (W, I), 20, 72),
+                 "identity code.", (W, D), 20, 72),
             _svc("POP-MOVE", "ADR", "Report a change of address", "Tell government once that you moved; every "
-                 "agency that needs your address is updated.", (W, A, I), 10, 48),
+                 "agency that needs your address is updated.", (W, A, D), 10, 48),
             _svc("POP-MARRY", "REG", "Register a marriage or civil partnership", "Record a marriage or civil "
-                 "partnership in the population register.", (W, I), 30, 120),
+                 "partnership in the population register.", (W, D), 30, 120),
             _svc("POP-IDCARD", "IDD", "Apply for an identity card", "Apply for a new or replacement identity "
-                 "card, with a photo taken at a service point.", (W, I), 25, 240),
+                 "card, with a photo taken at a service point.", (W, D), 25, 240),
             _svc("POP-EXTRACT", "REG", "Request a population register extract", "Get an official extract of "
                  "your own register data, for example for a visa.", (W, A, M), 5, 24),
             _svc("POP-DEATH", "REG", "Register a death", "Register the death of a relative; benefits and "
-                 "registrations that end are handled from this one notice.", (W, I, P), 30, 48),
+                 "registrations that end are handled from this one notice.", (W, D, P), 30, 48),
         ),
     ),
     AgencySpec(
@@ -79,13 +80,13 @@ AGENCIES: tuple[AgencySpec, ...] = (
             _svc("TAX-ASSESS", "IND", "Check your tax assessment", "See how your tax was calculated and "
                  "whether you get a refund.", (W, A), 5, 24),
             _svc("TAX-PLAN", "COL", "Apply for a tax payment plan", "Spread a tax debt over instalments you "
-                 "can afford.", (W, P, I), 20, 240),
+                 "can afford.", (W, P, D), 20, 240),
             _svc("TAX-VAT", "BUS", "Register for VAT", "Register a business for value added tax.", (W, M), 30,
                  240),
             _svc("TAX-MORTGAGE", "IND", "Claim a deduction for mortgage interest", "Deduct the interest on a "
                  "home loan, using the statement your bank sends to the Board.", (W, A), 10, 720),
             _svc("TAX-CUSTOMS", "CUS", "Declare goods at customs", "Declare goods you bring into the country "
-                 "and pay duties.", (W, I), 15, 4),
+                 "and pay duties.", (W, D), 15, 4),
             _svc("TAX-RESIDENCY", "IND", "Get a tax residency certificate", "Prove where you are resident for "
                  "tax, for a foreign tax authority.", (W, M), 10, 120),
         ),
@@ -96,17 +97,17 @@ AGENCIES: tuple[AgencySpec, ...] = (
         (("PEN", "Pensions"), ("FAM", "Family Benefits"), ("DIS", "Disability Support")),
         (
             _svc("SOC-PENSION", "PEN", "Apply for a state pension", "Apply for the state old-age pension from "
-                 "pension age.", (W, P, I, M), 40, 720),
+                 "pension age.", (W, P, D, M), 40, 720),
             _svc("SOC-CHILD", "FAM", "Apply for child benefit", "Get the monthly child benefit for each child "
                  "you care for.", (W, A, M), 15, 240),
             _svc("SOC-PARENTAL", "FAM", "Apply for parental leave benefit", "Get paid while you care for a "
                  "new child.", (W, A), 25, 240),
             _svc("SOC-DISABILITY", "DIS", "Apply for disability allowance", "Get support for extra costs of "
-                 "living with a disability.", (W, P, I, M), 60, 1440),
+                 "living with a disability.", (W, P, D, M), 60, 1440),
             _svc("SOC-CHANGE", "PEN", "Report a change in circumstances", "Tell the Board about changes that "
                  "affect a benefit you get.", (W, A, P), 10, 72),
             _svc("SOC-FUNERAL", "FAM", "Apply for a funeral grant", "Get help with the cost of a funeral.",
-                 (W, P, I), 20, 120),
+                 (W, P, D), 20, 120),
         ),
     ),
     AgencySpec(
@@ -115,7 +116,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
         (("INS", "Insurance and Membership"), ("CLA", "Claims and Reimbursement"), ("PHA", "Prescriptions")),
         (
             _svc("HEALTH-REGISTER", "INS", "Register for health insurance", "Start your health insurance when "
-                 "you arrive, start work or leave a job.", (W, I, M), 20, 120),
+                 "you arrive, start work or leave a job.", (W, D, M), 20, 120),
             _svc("HEALTH-TRAVEL", "INS", "Order a travel health insurance card", "Get a card that covers "
                  "necessary care when you travel abroad.", (W, A, P), 5, 240),
             _svc("HEALTH-CLAIM", "CLA", "Claim reimbursement for medical costs", "Get back costs of treatment "
@@ -132,11 +133,11 @@ AGENCIES: tuple[AgencySpec, ...] = (
         (("LIC", "Driving Licences"), ("VEH", "Vehicle Register"), ("ROA", "Roads and Permits")),
         (
             _svc("TRANSPORT-RENEW", "LIC", "Renew a driving licence", "Renew your licence before it expires; a "
-                 "photo on file is reused.", (W, A, I), 15, 168),
+                 "photo on file is reused.", (W, A, D), 15, 168),
             _svc("TRANSPORT-TEST", "LIC", "Book a driving test", "Book the theory or practical driving test.",
                  (W, A, P), 10, 48),
             _svc("TRANSPORT-REGISTER", "VEH", "Register a vehicle", "Register a new or imported vehicle and get "
-                 "number plates.", (W, I), 30, 120),
+                 "number plates.", (W, D), 30, 120),
             _svc("TRANSPORT-TRANSFER", "VEH", "Transfer vehicle ownership", "Record the sale of a vehicle "
                  "between seller and buyer.", (W, A), 10, 24),
             _svc("TRANSPORT-OVERSIZE", "ROA", "Apply for an oversize load permit", "Get permission to move an "
@@ -151,15 +152,15 @@ AGENCIES: tuple[AgencySpec, ...] = (
         (("JOB", "Jobseeker Services"), ("UNE", "Unemployment Insurance"), ("SKL", "Skills and Training")),
         (
             _svc("EMPLOY-REGISTER", "JOB", "Register as a jobseeker", "Register as looking for work to get "
-                 "advice, job offers and benefits.", (W, A, I), 20, 48),
+                 "advice, job offers and benefits.", (W, A, D), 20, 48),
             _svc("EMPLOY-BENEFIT", "UNE", "Apply for unemployment benefit", "Get income support while you look "
-                 "for a new job.", (W, I), 30, 240),
+                 "for a new job.", (W, D), 30, 240),
             _svc("EMPLOY-TRAINING", "SKL", "Apply for a training grant", "Get a grant for a course that helps "
-                 "you back into work.", (W, I), 25, 240),
+                 "you back into work.", (W, D), 25, 240),
             _svc("EMPLOY-ACTIVITY", "JOB", "Report job-search activity", "Report the jobs you applied for to "
                  "keep your benefit.", (W, A), 5, 24),
             _svc("EMPLOY-STARTUP", "SKL", "Apply for a start-up grant", "Get a grant to start your own "
-                 "business.", (W, I), 45, 480),
+                 "business.", (W, D), 45, 480),
         ),
     ),
     AgencySpec(
@@ -176,7 +177,7 @@ AGENCIES: tuple[AgencySpec, ...] = (
             _svc("BUSREG-CLOSE", "REG", "Close a company", "Dissolve a company and remove it from the "
                  "register.", (W, M), 30, 720),
             _svc("BUSREG-TRADE", "LIC", "Apply for a trade licence", "Get the licence some trades need before "
-                 "they start.", (W, I), 30, 240),
+                 "they start.", (W, D), 30, 240),
         ),
     ),
     AgencySpec(
@@ -188,15 +189,15 @@ AGENCIES: tuple[AgencySpec, ...] = (
             _svc("AURELIA-PARKING", "PRK", "Apply for a residential parking permit", "Park near your home in a "
                  "permit zone.", (W, A), 10, 72),
             _svc("AURELIA-BUILDING", "PLN", "Apply for a building permit", "Get permission to build, extend "
-                 "or change the use of a building.", (W, I), 60, 1440),
+                 "or change the use of a building.", (W, D), 60, 1440),
             _svc("AURELIA-KINDERGARTEN", "EDU", "Enrol a child in kindergarten", "Apply for a kindergarten "
-                 "place near home or work.", (W, A, I), 20, 336),
+                 "place near home or work.", (W, A, D), 20, 336),
             _svc("AURELIA-BULKY", "WAS", "Order a bulky waste collection", "Have furniture and other large "
                  "items collected from your door.", (W, A, P), 5, 120),
             _svc("AURELIA-STREET", "WAS", "Report a street problem", "Report a pothole, broken street light or "
                  "graffiti (Open311).", (W, A, P, S), 3, 72),
             _svc("AURELIA-BADGE", "PRK", "Apply for a disabled parking badge", "Park closer to where you need "
-                 "to be if you have reduced mobility.", (W, I, M), 20, 240),
+                 "to be if you have reduced mobility.", (W, D, M), 20, 240),
         ),
     ),
 )

@@ -107,6 +107,9 @@ def _embedded_files(settings: Settings) -> list[Path]:
 
 
 def _holds_rows(engine: Engine) -> bool:
+    # Any row in any govcx table means someone uses this store. Should a migration ever seed rows
+    # (a vocabulary, a survey template), those tables must be left out here, or the demo refuses
+    # every fresh store: loudly, which beats wiping a real one.
     with engine.connect() as connection:
         existing = set(inspect(connection).get_table_names())
         return any(
