@@ -90,7 +90,8 @@ def demo(
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as progress:
         result = generate(settings=settings, people=people, seed=seed, progress=progress)
-    out = Console()
+    # soft_wrap: these lines are read and copied (URLs, passwords), so never break them mid-line.
+    out = Console(soft_wrap=True, highlight=False)
     out.print(f"Generated {result.people:,} people, {result.organizations:,} organizations, "
               f"{result.agencies} agencies and {result.services} services in {result.seconds:.1f} s "
               f"({result.people / result.seconds:,.0f} people/s).")

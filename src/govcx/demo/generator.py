@@ -269,17 +269,15 @@ class _Generator:
         task = self.steps.start("People and households", count)
         drawer = PeopleDrawer(rng=seeded(self.seed, "people"), pools=self.pools)
         ids = SeededIds(seeded(self.seed, "person-ids"))
+        household_ids_from = SeededIds(seeded(self.seed, "household-ids"))
         for batch in _batches(drawer.households(regions=c.regions, people=count), BATCH):
             with unit_of_work(self.factory) as session:
-                # Held for the batch: the session's identity map keeps rows only while someone does,
-                # and without this every household would load its region again.
-                regions = service.all_regions(session=session)  # noqa: F841
-                rows = []
-                for household in batch:
-                    region_id = c.region_ids[household.region_code]
-                    household_id = service.create_household(session=session, region_id=region_id, clock=self.clock).id
-                    rows += [schemas.PersonCreate(**m, region_id=region_id, household_id=household_id)
-                             for m in household.members]
+                region_ids = [c.region_ids[h.region_code] for h in batch]
+                household_ids = service.import_households(session=session, region_ids=region_ids,
+                                                          clock=self.clock, ids=household_ids_from.take(len(batch)))
+                rows = [schemas.PersonCreate(**m, region_id=region_id, household_id=household_id)
+                        for household, region_id, household_id in zip(batch, region_ids, household_ids, strict=True)
+                        for m in household.members]
                 service.import_persons(session=session, rows=rows, cipher=self.cipher, clock=self.clock,
                                        ids=ids.take(len(rows)))
             for household in batch:

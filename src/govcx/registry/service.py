@@ -145,6 +145,21 @@ def create_household(*, session: Session, region_id: UUID | None, clock: Clock) 
     return household
 
 
+def import_households(*, session: Session, region_ids: list[UUID | None], clock: Clock,
+                      ids: list[UUID] | None = None) -> list[UUID]:
+    """Start many households in one statement (a population-register load)."""
+    ids = ids or [new_id() for _ in region_ids]
+    for region_id in set(region_ids):
+        _require_exists(session, Region, region_id, "Region")
+    now = clock.now()
+    if ids:
+        session.execute(insert(Household), [
+            {"id": ident, "region_id": region_id, "created_at": now}
+            for ident, region_id in zip(ids, region_ids, strict=True)
+        ])
+    return ids
+
+
 # Organizations ---------------------------------------------------------------------------------
 
 
