@@ -4,6 +4,7 @@ import logging
 from starlette.testclient import TestClient
 
 from govcx.app import create_app
+from govcx.core.config import Environment
 
 
 def test_health_and_readiness(client):
@@ -40,3 +41,20 @@ def test_request_logs_are_json_and_never_carry_what_was_searched(settings, clock
 
     assert line["route"] == "/api/v1/persons" and line["status"] == 401 and line["request_id"]
     assert not any("Zebulon" in message for message in ours)
+
+
+def test_production_answers_insist_on_https(settings, clock):
+    production = settings.model_copy(update={"env": Environment.PRODUCTION})
+    with TestClient(create_app(production, clock=clock)) as client:
+        answer = client.get("/healthz")
+
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_only_survey_pages_may_be_framed_by_other_sites(client):
+    survey = client.get("/survey/anything")
+    other = client.get("/healthz")
+
+    assert "frame-ancestors *" in survey.headers["content-security-policy"]
+    assert "x-frame-options" not in survey.headers
+    assert other.headers["x-frame-options"] == "DENY"

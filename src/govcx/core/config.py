@@ -52,7 +52,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
-        if self.env is Environment.PRODUCTION:
+        if self.env == Environment.PRODUCTION:
             if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
                 raise ValueError("GOVCX_SECRET_KEY must be set to at least 32 characters in production.")
             if self.database_url is None:
@@ -61,7 +61,7 @@ class Settings(BaseSettings):
 
     @property
     def is_production(self) -> bool:
-        return self.env is Environment.PRODUCTION
+        return self.env == Environment.PRODUCTION
 
     @property
     def resolved_database_url(self) -> str:

@@ -63,9 +63,11 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: Metrics, production: bool, frame_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.metrics = metrics
-        self.production = production
         self.frame_paths = frame_paths
         self.log = structlog.get_logger("govcx.http")
+        # Built once: they are the same for every answer.
+        self._headers = _security_headers(framable=False, production=production)
+        self._framable_headers = _security_headers(framable=True, production=production)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,23 +103,26 @@ class RequestContextMiddleware:
                           duration_ms=round(elapsed * 1000, 2))
 
     def _security_headers(self, path: str) -> list[tuple[bytes, bytes]]:
-        csp = CONTENT_SECURITY_POLICY
-        frame = b"DENY"
-        if any(path.startswith(p) for p in self.frame_paths):
-            csp = csp.replace("frame-ancestors 'none'", "frame-ancestors *")
-            frame = b""
-        headers = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"strict-origin-when-cross-origin"),
-            (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
-            (b"cross-origin-opener-policy", b"same-origin"),
-        ]
-        if frame:
-            headers.append((b"x-frame-options", frame))
-        if self.production:
-            headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-        return headers
+        framable = any(path.startswith(p) for p in self.frame_paths)
+        return self._framable_headers if framable else self._headers
+
+
+def _security_headers(*, framable: bool, production: bool) -> list[tuple[bytes, bytes]]:
+    csp = CONTENT_SECURITY_POLICY
+    if framable:
+        csp = csp.replace("frame-ancestors 'none'", "frame-ancestors *")
+    headers = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"permissions-policy", b"geolocation=(), camera=(), microphone=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if not framable:
+        headers.append((b"x-frame-options", b"DENY"))
+    if production:
+        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    return headers
 
 
 def _route_template(scope: dict[str, Any]) -> str:
