@@ -21,6 +21,7 @@ from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.crm import service as crm_service
 from govcx.crm import timeline
+from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
 from govcx.registry.router import router as registry_router
 from govcx.web import mount_web
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(registry_router)
     app.include_router(crm_router)
+    app.include_router(open311_router)
     app.include_router(ops.router)
     mount_web(app)
 

@@ -33,9 +33,9 @@ class _Party(_Strict):
     organization_id: UUID | None = None
 
     @model_validator(mode="after")
-    def _one_party(self) -> _Party:
-        if (self.person_id is None) == (self.organization_id is None):
-            raise ValueError("give exactly one of person_id or organization_id")
+    def _at_most_one_party(self) -> _Party:
+        if self.person_id is not None and self.organization_id is not None:
+            raise ValueError("give person_id or organization_id, not both")
         return self
 
 
@@ -55,6 +55,8 @@ class Location(_Strict):
 
 
 class CaseCreate(_Party):
+    """A case; without a person or organization it is an anonymous public report (as Open311 files)."""
+
     service_id: UUID
     description: Description
     location: Location | None = None
@@ -163,6 +165,8 @@ class InteractionCreate(_Party):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> InteractionCreate:
+        if self.person_id is None and self.organization_id is None:
+            raise ValueError("give the person_id or organization_id the contact was with")
         if self.started_at.tzinfo is None or (self.ended_at is not None and self.ended_at.tzinfo is None):
             raise ValueError("give times with a timezone")
         if self.ended_at is not None and self.ended_at < self.started_at:
@@ -252,3 +256,83 @@ class RepeatAskCount(BaseModel):
 
 class RepeatAskReport(BaseModel):
     items: list[RepeatAskCount]
+
+
+# Open311 GeoReport v2 (the specification's field names) ----------------------------------------
+
+
+class Open311Endpoint(BaseModel):
+    specification: str
+    url: str
+    changeset: str
+    type: str
+    formats: list[str]
+
+
+class Open311Discovery(BaseModel):
+    changeset: str
+    contact: str
+    key_service: str
+    endpoints: list[Open311Endpoint]
+
+
+class Open311Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool
+    type: str
+    keywords: str
+    group: str
+
+
+class Open311Attribute(BaseModel):
+    variable: bool
+    code: str
+    datatype: str
+    required: bool
+    datatype_description: str
+    order: int
+    description: str
+
+
+class Open311ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[Open311Attribute]
+
+
+class Open311Receipt(BaseModel):
+    service_request_id: str
+    token: str
+    service_notice: str
+    account_id: str | None
+
+
+class Open311Token(BaseModel):
+    service_request_id: str
+    token: str
+
+
+class Open311Request(BaseModel):
+    service_request_id: str
+    status: str
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str
+    agency_responsible: str
+    service_notice: str
+    requested_datetime: str
+    updated_datetime: str
+    expected_datetime: str
+    address: str | None
+    address_id: str | None
+    zipcode: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+
+class Open311Error(BaseModel):
+    code: int
+    description: str

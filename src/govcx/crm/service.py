@@ -520,3 +520,26 @@ def person_timeline(
                                                                            viewer=viewer)],
         next_before=entries[-1].at if len(entries) == limit else None,
     )
+
+
+def public_reports(
+    *, session: Session, ids: list[UUID] | None = None, service_id: UUID | None = None,
+    opened_from: datetime | None = None, opened_to: datetime | None = None,
+    statuses: Iterable[CaseStatus] | None = None, limit: int = 1000,
+) -> list[Case]:
+    """Return public reports (cases about no one in particular), newest first: what Open311 lists.
+
+    A case about a person or an organization is never public.
+    """
+    stmt = select(Case).where(Case.person_id.is_(None), Case.organization_id.is_(None))
+    if ids is not None:
+        stmt = stmt.where(Case.id.in_(ids))
+    if service_id is not None:
+        stmt = stmt.where(Case.service_id == service_id)
+    if opened_from is not None:
+        stmt = stmt.where(Case.opened_at >= opened_from)
+    if opened_to is not None:
+        stmt = stmt.where(Case.opened_at <= opened_to)
+    if statuses is not None:
+        stmt = stmt.where(Case.status.in_(list(statuses)))
+    return list(session.scalars(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
