@@ -18,9 +18,9 @@ from govcx.registry.models import Agency, Channel, Department
 from tests.factories.registry import _platform_actor
 
 
-def system_of(agency: Agency) -> AgencyClient:
+def system_of(agency: Agency | UUID) -> AgencyClient:
     """The agency's own system, acting with every CRM scope."""
-    return AgencyClient(key_id=UUID(int=1), agency_id=agency.id,
+    return AgencyClient(key_id=UUID(int=1), agency_id=agency if isinstance(agency, UUID) else agency.id,
                         scopes=frozenset({Scope.CRM_READ, Scope.CRM_WRITE}))
 
 
@@ -54,3 +54,22 @@ def case(session: Session, clock: Clock, agency: Agency, service_id: UUID, perso
     data = schemas.CaseCreate(person_id=person_id, service_id=service_id, description=description,
                               channel=Channel.WEB)
     return service.file_case(session=session, data=data, by=system_of(agency), clock=clock)
+
+
+def complaint_with_history(session: Session, clock: Clock, at: Agency, other: Agency, person_id: UUID,
+                           service_id: UUID) -> Case:
+    """A phone complaint made at `at` about a service, worked a little by its owner; and a contact with
+    `other` agency before it."""
+    data = schemas.InteractionCreate(
+        person_id=person_id, channel=Channel.PHONE, started_at=clock.now() - timedelta(hours=2),
+        ended_at=clock.now() - timedelta(hours=1, minutes=50), outcome=Outcome.REFERRED, notes="Called twice",
+        complaint=schemas.ComplaintCreate(service_id=service_id, description="My refund is three months late"),
+    )
+    interaction(session, clock, other, person_id, channel=Channel.WEB, started_at=clock.now() - timedelta(days=3),
+                notes="Asked about a licence", notes_shared=True)
+    recorded = service.record_interaction(session=session, data=data, by=system_of(at), clock=clock)
+    owner = system_of(session.get(Case, recorded.case_id).agency_id)
+    service.add_note(session=session, case_id=recorded.case_id, by=owner, clock=clock,
+                     data=schemas.CaseNoteCreate(note="Checked the payment run"))
+    return service.change_status(session=session, case_id=recorded.case_id, by=owner, clock=clock,
+                                 data=schemas.CaseStatusChange(status="in_progress"))
