@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from govcx.core import accounts
@@ -543,3 +543,17 @@ def public_reports(
     if statuses is not None:
         stmt = stmt.where(Case.status.in_(list(statuses)))
     return list(session.scalars(stmt.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def import_history(
+    *, session: Session, interactions: list[dict], cases: list[dict], case_events: list[dict],
+    repeat_asks: list[dict],
+) -> None:
+    """Load already-checked history in bulk (the demo country, a migration from an old CRM).
+
+    Rows are column dicts with their ids; no routing, SLA or permission rules run here.
+    """
+    for model, rows in ((Case, cases), (CaseEvent, case_events), (Interaction, interactions),
+                        (RepeatAsk, repeat_asks)):
+        if rows:
+            session.execute(insert(model), rows)
