@@ -449,7 +449,9 @@ def interaction_entries(*, session: Session, query: TimelineQuery) -> Iterable[T
 
 def case_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
     """The person's cases as timeline entries (opened, status changes, transfers), newest first."""
-    stmt = (select(CaseEvent, Case).join(Case, Case.id == CaseEvent.case_id)
+    # Only the case columns an entry shows: loading whole cases would load every case's history too.
+    stmt = (select(CaseEvent, Case.id, Case.service_id, Case.is_complaint, Case.description, Case.channel)
+            .join(Case, Case.id == CaseEvent.case_id)
             .where(Case.person_id == query.person_id, CaseEvent.kind != CaseEventKind.ASSIGNMENT))
     if query.agency_id is not None:
         stmt = stmt.where(CaseEvent.agency_id == query.agency_id)
@@ -458,11 +460,12 @@ def case_entries(*, session: Session, query: TimelineQuery) -> Iterable[Timeline
     if query.before is not None:
         stmt = stmt.where(CaseEvent.at < query.before)
     names = _service_names(session)
-    for event, case in session.execute(stmt.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(query.limit)):
-        what = f"{'Complaint' if case.is_complaint else 'Case'} about {names.get(case.service_id, 'a service')}"
+    rows = session.execute(stmt.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(query.limit))
+    for event, case_id, service_id, is_complaint, description, channel in rows:
+        what = f"{'Complaint' if is_complaint else 'Case'} about {names.get(service_id, 'a service')}"
         detail: str | None = event.reason or None
         if event.kind is CaseEventKind.OPENED:
-            title, detail = f"{what} filed", case.description
+            title, detail = f"{what} filed", description
         elif event.kind is CaseEventKind.STATUS:
             title = f"{what} {_STATUS_WORDS[event.status]}"
         elif event.kind is CaseEventKind.TRANSFER:
@@ -471,7 +474,7 @@ def case_entries(*, session: Session, query: TimelineQuery) -> Iterable[Timeline
             title = f"Note on {what.lower()}"
             detail = event.reason if query.viewer.sees_private_of(event.agency_id) else None
         yield TimelineEntry(at=event.at, type="case", source="crm", agency_id=event.agency_id,
-                            channel=case.channel, title=title, detail=detail, ref=f"/api/v1/cases/{case.id}")
+                            channel=channel, title=title, detail=detail, ref=f"/api/v1/cases/{case_id}")
 
 
 def registry_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:
@@ -484,8 +487,15 @@ def registry_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer)
 
 
 def _service_names(session: Session) -> dict[UUID, str]:
-    # The catalogue is small (hundreds of services): one read beats a join per row.
-    return {s.id: s.name for _, services in registry.catalogue(session=session) for s in services}
+    # The catalogue is small (hundreds of services): one read per request beats a join per row.
+    if _SERVICE_NAMES not in session.info:
+        session.info[_SERVICE_NAMES] = {
+            s.id: s.name for _, services in registry.catalogue(session=session) for s in services
+        }
+    return session.info[_SERVICE_NAMES]
+
+
+_SERVICE_NAMES = "crm_service_names"
 
 
 def cases_of_person(*, session: Session, person_id: UUID) -> list[Case]:
