@@ -19,6 +19,10 @@ from govcx.core.db import make_engine, make_session_factory
 from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from govcx.crm import service as crm_service
+from govcx.crm import timeline
+from govcx.crm.open311 import router as open311_router
+from govcx.crm.router import router as crm_router
 from govcx.registry.router import router as registry_router
 from govcx.web import mount_web
 
@@ -51,8 +55,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked)
 
     install_problem_handlers(app)
+    # The person timeline: each domain adds its entries (consent, exchange, feedback plug in here)
+    # and the facts it holds (the vault replaces the registry's).
+    timeline.register_entries({"interaction"}, crm_service.interaction_entries)
+    timeline.register_entries({"case"}, crm_service.case_entries)
+    timeline.register_facts(crm_service.registry_facts)
 
     app.include_router(registry_router)
+    app.include_router(crm_router)
+    app.include_router(open311_router)
     app.include_router(ops.router)
     mount_web(app)
 

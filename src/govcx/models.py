@@ -2,6 +2,7 @@
 
 from govcx.core import accounts  # noqa: F401
 from govcx.core.db import Base
+from govcx.crm import models as crm_models  # noqa: F401
 from govcx.registry import models as registry_models  # noqa: F401
 
 metadata = Base.metadata

@@ -26,6 +26,7 @@ from govcx.core.config import Environment, Settings
 from govcx.core.db import unit_of_work
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
+from tests.factories import crm as crm_factories
 from tests.factories import registry as factories
 
 # Tests read their own knobs here; govcx code reads only Settings.
@@ -44,6 +45,7 @@ class Site:
     base_url: str
     citizen_id: UUID
     staff_emails: dict[Role, str]
+    case_id: UUID | None = None
 
 
 def _square(west: float, south: float) -> dict:
@@ -51,7 +53,7 @@ def _square(west: float, south: float) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _fill(app) -> tuple[UUID, dict[Role, str]]:  # noqa: ANN001
+def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
     """A small country: agencies with services, a data catalogue, regions with shapes, people, staff."""
     clock, cipher = app.state.clock, app.state.cipher
     with unit_of_work(app.state.session_factory) as session:
@@ -59,7 +61,7 @@ def _fill(app) -> tuple[UUID, dict[Role, str]]:  # noqa: ANN001
         transport = factories.agency(session, clock, code="TRN", name="Transport Agency")
         factories.catalogue_service(session, clock, transport)
         admin = factories._platform_actor()
-        service.create_service(session=session, by=admin, clock=clock, data=schemas.ServiceCreate(
+        refund = service.create_service(session=session, by=admin, clock=clock, data=schemas.ServiceCreate(
             code="TAX-REFUND", agency_id=tax.id, name="Claim a tax refund", description="Get back tax you overpaid.",
             channels=[Channel.WEB, Channel.PHONE], target_completion_minutes=30, sla_hours=240,
         ))
@@ -85,7 +87,8 @@ def _fill(app) -> tuple[UUID, dict[Role, str]]:  # noqa: ANN001
                                   email=f"{role.value}@gov.example").email
             for role in Role
         }
-    return citizen.id, emails
+        case = crm_factories.complaint_with_history(session, clock, tax, transport, citizen.id, refund.id)
+    return citizen.id, emails, case.id
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +110,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         secret_key=SECRET, auto_upgrade=True, log_level="WARNING", suppression_threshold=3,
     )
     app = create_app(settings, clock=FixedClock(datetime(2026, 3, 16, 9, 30, tzinfo=UTC)))
-    citizen_id, emails = _fill(app)
+    citizen_id, emails, case_id = _fill(app)
     # Port 0: the system picks a free port, read back once the server listens (no race with other runs).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -118,7 +121,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             pytest.fail("The govcx server did not start.")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails)
+    yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails, case_id=case_id)
     server.should_exit = True
     thread.join(timeout=10)
     app.state.engine.dispose()

@@ -26,6 +26,8 @@ PAGES = [
     ("staff", "/staff/persons/{citizen_id}", 200), ("staff", "/cx/regions", 403),
     ("cx_analyst", "/staff", 200), ("cx_analyst", "/cx/regions", 200), ("cx_analyst", "/data-catalogue", 200),
     ("platform_admin", "/cx/regions", 200),
+    ("staff", "/staff/persons/{citizen_id}/timeline", 200), ("staff", "/staff/cases", 200),
+    ("staff", "/staff/cases/{case_id}", 200), ("citizen", "/me/cases", 200), ("cx_analyst", "/staff/cases", 403),
 ]
 
 
@@ -79,7 +81,7 @@ def _check(context, path: str) -> tuple[Visit, object]:  # noqa: ANN001
 
 @pytest.mark.parametrize(("persona", "path", "status"), PAGES, ids=[f"{p}:{u}" for p, u, _ in PAGES])
 def test_page_is_accessible_and_clean(context_as, site: Site, persona: str, path: str, status: int) -> None:
-    visit, page = _check(context_as(persona), path.format(citizen_id=site.citizen_id))
+    visit, page = _check(context_as(persona), path.format(citizen_id=site.citizen_id, case_id=site.case_id))
     headings = page.locator("h1").count()
     page.close()
 

@@ -19,7 +19,7 @@ def test_an_unknown_page_is_an_html_404_with_one_heading(client):
 def test_api_and_open311_paths_still_answer_problem_details(client):
     unknown = client.get("/api/v1/no-such-thing")
     no_key = client.get("/api/v1/persons")
-    open311 = client.get("/open311/v2/services.json")
+    open311 = client.get("/open311/v2/no/such/thing.json")
 
     for answer, status in ((unknown, 404), (no_key, 401), (open311, 404)):
         assert answer.status_code == status

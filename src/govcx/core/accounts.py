@@ -30,6 +30,8 @@ class Scope(StrEnum):
     REGISTRY_ADMIN = "registry:admin"
     STAFF_MANAGE = "staff:manage"
     CX_READ = "cx:read"  # CX dashboards: aggregate figures about people, never one person's record
+    CRM_READ = "crm:read"  # a person's timeline, interactions and cases
+    CRM_WRITE = "crm:write"  # record interactions; file and work cases
 
 
 class Role(StrEnum):
@@ -40,9 +42,10 @@ class Role(StrEnum):
 
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
-    Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE}),
+    Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.CRM_READ, Scope.CRM_WRITE}),
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
-    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ}),
+    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
+                                  Scope.CRM_READ, Scope.CRM_WRITE}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 
@@ -179,3 +182,11 @@ def authenticate_staff(*, session: Session, email: str, password: str, clock: Cl
 
 def get_staff(*, session: Session, staff_id: UUID) -> StaffAccount | None:
     return session.get(StaffAccount, staff_id)
+
+
+def list_staff(*, session: Session, agency_id: UUID) -> list[StaffAccount]:
+    """Return an agency's active staff accounts, by name (for assigning work)."""
+    return list(session.scalars(
+        select(StaffAccount).where(StaffAccount.agency_id == agency_id, StaffAccount.is_active.is_(True))
+        .order_by(StaffAccount.name, StaffAccount.id)
+    ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import threading
 from dataclasses import dataclass
 from typing import Annotated
@@ -170,3 +171,20 @@ CurrentStaff = Annotated[StaffMember, Depends(_staff_member)]
 OptionalStaff = Annotated[StaffMember | None, Depends(_optional_staff)]
 CurrentCitizen = Annotated[Citizen, Depends(_citizen)]
 OptionalCitizen = Annotated[Citizen | None, Depends(_optional_citizen)]
+
+
+async def _actor(
+    request: Request, session: SessionDep, presented: Annotated[str | None, Depends(_api_key_header)]
+) -> Actor:
+    # A signed-in member of staff acts as themselves; otherwise an agency system shows its key.
+    if request.session.get(SESSION_STAFF) and not presented:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            # A cookie rides along on cross-site posts: a write must also show the session's CSRF token.
+            expected, sent = request.session.get("csrf"), request.headers.get("X-CSRF-Token")
+            if not expected or not sent or not hmac.compare_digest(expected, sent):
+                raise Forbidden("Send the session's CSRF token in the X-CSRF-Token header.")
+        return await run_in_threadpool(_staff_member, request, session)
+    return await _agency_client(request, session, presented)
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]

@@ -34,6 +34,7 @@ from govcx.core.db import make_engine, make_session_factory, unit_of_work
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.migrations import upgrade
 from govcx.demo import country
+from govcx.demo import crm as demo_crm
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -444,10 +445,16 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         generator.people(count=people)
         generator.businesses(people=people)
         generator.accounts()
+        crm_truth = demo_crm.run(factory=generator.factory, seed=seed, region_ids=generator.country.region_ids,
+                                 capital=CAPITAL_CODE, now=generator.clock.now(),
+                                 ids=SeededIds(seeded(seed, "crm-ids")))
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)
-    _write_json(truth_path, generator.truth(people=people))
+    truth = generator.truth(people=people)
+    truth["crm"] = crm_truth["crm"]
+    truth["effects"] += crm_truth["effects"]
+    _write_json(truth_path, truth)
     c = generator.country
     return DemoResult(
         people=people, households=sum(c.household_sizes.values()), organizations=c.organizations,

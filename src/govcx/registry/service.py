@@ -305,6 +305,14 @@ def get_service(*, session: Session, service_id: UUID) -> Service:
     return get_or_404(session, Service, service_id, what="service")
 
 
+def get_service_by_code(*, session: Session, code: str) -> Service | None:
+    return session.scalars(select(Service).where(Service.code == code)).one_or_none()
+
+
+def get_department(*, session: Session, department_id: UUID) -> Department:
+    return get_or_404(session, Department, department_id, what="department")
+
+
 def update_service(
     *, session: Session, service_id: UUID, data: schemas.ServiceUpdate, by: Actor, clock: Clock
 ) -> Service:

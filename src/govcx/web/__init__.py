@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from govcx.crm.pages import router as crm_pages
 from govcx.registry.pages import router as registry_pages
 from govcx.web.error_pages import install_error_pages
 from govcx.web.pages import router as shell_pages
@@ -23,3 +24,4 @@ def mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(shell_pages)
     app.include_router(registry_pages)
+    app.include_router(crm_pages)

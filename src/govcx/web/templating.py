@@ -104,11 +104,13 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
     public = [("Services", "/services"), ("Data catalogue", "/data-catalogue")]
     if viewer.staff is not None:
         primary = [("Staff console", "/staff"), ("Find a person", "/staff/persons")]
+        if viewer.staff.agency_id is not None:
+            primary.append(("Case queue", "/staff/cases"))
         if viewer.sees_cx:
             primary.append(("Regions", "/cx/regions"))
         primary += public
     elif viewer.citizen is not None:
-        primary = [("Home", "/"), ("My details", "/me"), *public]
+        primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), *public]
     else:
         primary = [("Home", "/"), *public]
     account = [] if viewer.signed_in or not viewer.known else [

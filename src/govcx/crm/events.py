@@ -1,0 +1,24 @@
+"""What the CRM tells other domains (notify, analytics, journeys) after it commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    case_id: UUID
+    agency_id: UUID
+    department_id: UUID | None
+    person_id: UUID | None
+    service_id: UUID
+
+
+@dataclass(frozen=True)
+class CaseStatusChanged:
+    case_id: UUID
+    agency_id: UUID
+    person_id: UUID | None
+    previous: str
+    status: str

@@ -1,0 +1,156 @@
+"""CRM REST API: interactions, cases, routing rules, the person timeline and repeat asks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from govcx.core.accounts import Scope
+from govcx.core.auth import CurrentActor, authorize
+from govcx.core.config import API_PREFIX
+from govcx.core.deps import ClockDep, SessionDep
+from govcx.core.errors import problem_responses
+from govcx.core.pagination import PageParamsDep
+from govcx.crm import schemas, service
+from govcx.crm.models import Case, CaseStatus
+from govcx.crm.timeline import TimelineViewer
+from govcx.registry.models import Channel
+
+router = APIRouter(prefix=API_PREFIX, tags=["crm"], responses=problem_responses(401, 403, 422))
+
+
+def _case(case: Case, by: CurrentActor, clock: ClockDep) -> schemas.CaseRead:
+    return service.case_read(case, viewer=TimelineViewer.of(by), now=clock.now())
+
+
+# Interactions ----------------------------------------------------------------------------------
+
+
+@router.post("/interactions", response_model=schemas.InteractionRead, status_code=201,
+             operation_id="record_interaction", responses=problem_responses(404))
+def record_interaction(
+    data: schemas.InteractionCreate, session: SessionDep, clock: ClockDep, by: CurrentActor
+) -> schemas.InteractionRead:
+    """Record a contact on any channel; a complaint in it becomes a case routed to the right desk."""
+    interaction = service.record_interaction(session=session, data=data, by=by, clock=clock)
+    return service.interaction_read(session=session, interaction=interaction, viewer=TimelineViewer.of(by))
+
+
+@router.get("/interactions/{interaction_id}", response_model=schemas.InteractionRead,
+            operation_id="get_interaction", responses=problem_responses(404))
+def get_interaction(interaction_id: UUID, session: SessionDep, by: CurrentActor) -> schemas.InteractionRead:
+    interaction = service.get_interaction(session=session, interaction_id=interaction_id, by=by)
+    return service.interaction_read(session=session, interaction=interaction, viewer=TimelineViewer.of(by))
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+
+@router.post("/cases", response_model=schemas.CaseRead, status_code=201, operation_id="file_case",
+             responses=problem_responses(404))
+def file_case(data: schemas.CaseCreate, session: SessionDep, clock: ClockDep, by: CurrentActor) -> schemas.CaseRead:
+    """File a case; it is routed to the department responsible for the service."""
+    return _case(service.file_case(session=session, data=data, by=by, clock=clock), by, clock)
+
+
+@router.get("/cases", response_model=schemas.CasePage, operation_id="list_cases")
+def list_cases(
+    session: SessionDep, clock: ClockDep, by: CurrentActor, page: PageParamsDep,
+    agency_id: UUID | None = None, department_id: UUID | None = None, status: CaseStatus | None = None,
+    open_only: bool = False, person_id: UUID | None = None,
+) -> schemas.CasePage:
+    """List cases, e.g. a department's queue: agency_id, department_id and open_only=true."""
+    authorize(by, Scope.CRM_READ)
+    rows, next_cursor = service.list_cases(
+        session=session, agency_id=agency_id, department_id=department_id, status=status, open_only=open_only,
+        person_id=person_id, page=page,
+    )
+    return schemas.CasePage(items=[_case(c, by, clock) for c in rows], next_cursor=next_cursor)
+
+
+@router.get("/cases/{case_id}", response_model=schemas.CaseRead, operation_id="get_case",
+            responses=problem_responses(404))
+def get_case(case_id: UUID, session: SessionDep, clock: ClockDep, by: CurrentActor) -> schemas.CaseRead:
+    return _case(service.get_case(session=session, case_id=case_id, by=by), by, clock)
+
+
+@router.post("/cases/{case_id}/status", response_model=schemas.CaseRead, operation_id="change_case_status",
+             responses=problem_responses(404, 409))
+def change_case_status(
+    case_id: UUID, data: schemas.CaseStatusChange, session: SessionDep, clock: ClockDep, by: CurrentActor
+) -> schemas.CaseRead:
+    """Move a case to a new status with a reason; only the owning agency may."""
+    return _case(service.change_status(session=session, case_id=case_id, data=data, by=by, clock=clock), by, clock)
+
+
+@router.post("/cases/{case_id}/notes", response_model=schemas.CaseRead, operation_id="add_case_note",
+             responses=problem_responses(404))
+def add_case_note(
+    case_id: UUID, data: schemas.CaseNoteCreate, session: SessionDep, clock: ClockDep, by: CurrentActor
+) -> schemas.CaseRead:
+    return _case(service.add_note(session=session, case_id=case_id, data=data, by=by, clock=clock), by, clock)
+
+
+@router.post("/cases/{case_id}/transfer", response_model=schemas.CaseRead, operation_id="transfer_case",
+             responses=problem_responses(404, 409))
+def transfer_case(
+    case_id: UUID, data: schemas.CaseTransfer, session: SessionDep, clock: ClockDep, by: CurrentActor
+) -> schemas.CaseRead:
+    """Hand a case to another agency or department; the history goes with it."""
+    return _case(service.transfer(session=session, case_id=case_id, data=data, by=by, clock=clock), by, clock)
+
+
+@router.post("/cases/{case_id}/assignment", response_model=schemas.CaseRead, operation_id="assign_case",
+             responses=problem_responses(404))
+def assign_case(
+    case_id: UUID, data: schemas.CaseAssignment, session: SessionDep, clock: ClockDep, by: CurrentActor
+) -> schemas.CaseRead:
+    return _case(service.assign(session=session, case_id=case_id, data=data, by=by, clock=clock), by, clock)
+
+
+# Routing rules ---------------------------------------------------------------------------------
+
+
+@router.post("/routing-rules", response_model=schemas.RoutingRuleRead, status_code=201,
+             operation_id="create_routing_rule", responses=problem_responses(404))
+def create_routing_rule(
+    data: schemas.RoutingRuleCreate, session: SessionDep, clock: ClockDep, by: CurrentActor
+) -> schemas.RoutingRuleRead:
+    """Add a rule that routes cases of the caller's agency by service, keywords and region."""
+    rule = service.create_routing_rule(session=session, data=data, by=by, clock=clock)
+    return schemas.RoutingRuleRead.model_validate(rule)
+
+
+@router.get("/routing-rules", response_model=schemas.RoutingRulePage, operation_id="list_routing_rules")
+def list_routing_rules(session: SessionDep, by: CurrentActor, page: PageParamsDep) -> schemas.RoutingRulePage:
+    authorize(by, Scope.CRM_READ)
+    rows, next_cursor = service.list_routing_rules(session=session, agency_id=by.agency_id, page=page)
+    return schemas.RoutingRulePage(items=[schemas.RoutingRuleRead.model_validate(r) for r in rows],
+                                   next_cursor=next_cursor)
+
+
+# Timeline and repeat asks ----------------------------------------------------------------------
+
+
+@router.get("/persons/{person_id}/timeline", response_model=schemas.TimelineRead, operation_id="person_timeline",
+            responses=problem_responses(404))
+def person_timeline(
+    person_id: UUID, session: SessionDep, by: CurrentActor, agency_id: UUID | None = None,
+    channel: Channel | None = None, type: Annotated[list[str] | None, Query()] = None,  # noqa: A002
+    before: datetime | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> schemas.TimelineRead:
+    """Everything a person did with government that the caller may see, newest first, with held facts."""
+    authorize(by, Scope.CRM_READ)
+    return service.person_timeline(session=session, person_id=person_id, viewer=TimelineViewer.of(by), agency_id=agency_id,
+                         channel=channel, types=type, before=before, limit=limit)
+
+
+@router.get("/repeat-asks/by-service", response_model=schemas.RepeatAskReport, operation_id="repeat_asks_by_service")
+def repeat_asks_by_service(session: SessionDep, by: CurrentActor, since: datetime | None = None
+                           ) -> schemas.RepeatAskReport:
+    """How often each service asked people for what government already held (the once-only metric)."""
+    authorize(by, Scope.CRM_READ)
+    return schemas.RepeatAskReport(items=service.repeat_asks_by_service(session=session, since=since))

@@ -1,0 +1,244 @@
+"""A year of contacts and cases for the demo country, with one planted effect.
+
+Planted: the offices of one region are understaffed, so contacts there by phone and in person take
+longer, and cases about people there take longer to resolve (more SLA breaches). The truth file
+records the region, the multipliers and what was measured in the generated rows.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from govcx.core.db import unit_of_work
+from govcx.crm import service as crm
+from govcx.crm.models import CaseEventKind, CaseStatus, Outcome, Priority
+from govcx.demo.population import seeded
+from govcx.registry import service as registry
+from govcx.registry.models import Channel, Person
+
+# Share of contacts per channel, and the median minutes a contact takes on it.
+CHANNEL_MIX = {
+    Channel.WEB: 0.38, Channel.APP: 0.14, Channel.PHONE: 0.2, Channel.IN_PERSON: 0.11, Channel.EMAIL: 0.08,
+    Channel.CHAT: 0.05, Channel.MAIL: 0.03, Channel.SOCIAL: 0.01,
+}
+MEDIAN_MINUTES = {
+    Channel.WEB: 9, Channel.APP: 6, Channel.PHONE: 14, Channel.IN_PERSON: 28, Channel.EMAIL: 12,
+    Channel.CHAT: 11, Channel.MAIL: 20, Channel.SOCIAL: 6,
+}
+OUTCOMES = {Outcome.RESOLVED: 0.7, Outcome.REFERRED: 0.1, Outcome.FOLLOW_UP: 0.12, Outcome.ABANDONED: 0.08}
+CONTACTS_PER_PERSON = 1.6   # a year
+CASES_PER_PERSON = 0.25     # a year
+COMPLAINT_SHARE = 0.18
+FILED_ELSEWHERE_SHARE = 0.12  # complaints and requests made at another agency than the owner
+RESOLUTION_MEDIAN_SHARE_OF_SLA = 0.55
+RESOLUTION_SIGMA = 0.6
+DURATION_SIGMA = 0.5
+STAFFED_CHANNELS = (Channel.PHONE, Channel.IN_PERSON)
+UNDERSTAFFED_DURATION = 1.7
+UNDERSTAFFED_RESOLUTION = 1.9
+REPEAT_ASK_CHANNELS = (Channel.PHONE, Channel.IN_PERSON, Channel.EMAIL, Channel.MAIL, Channel.CHAT)
+REPEAT_FIELDS = ("street_address", "phone", "email", "postal_code")
+CLOSE_REASONS = ("Done as asked", "Fixed on site", "Answered by letter", "Payment made", "Duplicate request")
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    id: UUID
+    code: str
+    agency_id: UUID
+    department_id: UUID | None
+    sla_hours: int
+
+
+def _pick(rng: random.Random, weights: dict[Any, float]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
+    return median * math.exp(rng.gauss(0, sigma))
+
+
+class CrmHistory:
+    def __init__(self, *, rng: random.Random, ids: Any, now: datetime, services: list[ServiceRow],
+                 agencies: list[UUID], slow_region: UUID) -> None:
+        self.rng, self.ids, self.now = rng, ids, now
+        self.start = now - timedelta(days=365)
+        self.services, self.agencies, self.slow_region = services, agencies, slow_region
+        # Some services ask again far more than others: the once-only metric has a story to tell.
+        self.repeat_rate = {s.code: rng.choice((0.02, 0.05, 0.1, 0.25)) for s in services}
+        self.interactions: list[dict] = []
+        self.cases: list[dict] = []
+        self.events: list[dict] = []
+        self.repeat_asks: list[dict] = []
+        self.durations: dict[bool, list[float]] = {True: [], False: []}   # staffed channels, by slow region
+        self.breaches: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+        self.channels: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+
+    def _when(self) -> datetime:
+        return self.start + timedelta(seconds=self.rng.uniform(0, 365 * 86400 - 3600))
+
+    def person(self, person_id: UUID, region_id: UUID | None) -> None:
+        slow = region_id == self.slow_region
+        for _ in range(self._count(CONTACTS_PER_PERSON)):
+            self._contact(person_id, slow)
+        for _ in range(self._count(CASES_PER_PERSON)):
+            self._case(person_id, region_id, slow)
+
+    def _count(self, mean: float) -> int:
+        # Poisson by inversion: a few people contact government often, most rarely.
+        limit, k, p = math.exp(-mean), 0, self.rng.random()
+        while p > limit:
+            k += 1
+            p *= self.rng.random()
+        return k
+
+    def _contact(self, person_id: UUID, slow: bool) -> None:
+        rng = self.rng
+        channel = _pick(rng, CHANNEL_MIX)
+        svc = rng.choice(self.services)
+        minutes = _lognormal(rng, MEDIAN_MINUTES[channel], DURATION_SIGMA)
+        if slow and channel in STAFFED_CHANNELS:
+            minutes *= UNDERSTAFFED_DURATION
+        if channel in STAFFED_CHANNELS:
+            self.durations[slow].append(minutes)
+        started = self._when()
+        [interaction_id] = self.ids.take(1)
+        self.interactions.append({
+            "id": interaction_id, "person_id": person_id, "organization_id": None, "agency_id": svc.agency_id,
+            "service_id": svc.id, "touchpoint": None, "staff_id": None, "channel": channel, "started_at": started,
+            "ended_at": started + timedelta(minutes=minutes), "outcome": _pick(rng, OUTCOMES), "notes": "",
+            "notes_shared": False, "case_id": None, "created_at": started,
+        })
+        self.channels[channel.value] += 1
+        if channel in REPEAT_ASK_CHANNELS and rng.random() < self.repeat_rate[svc.code]:
+            [ask_id] = self.ids.take(1)
+            self.repeat_asks.append({
+                "id": ask_id, "person_id": person_id, "agency_id": svc.agency_id, "service_id": svc.id,
+                "interaction_id": interaction_id, "field": rng.choice(REPEAT_FIELDS), "channel": channel,
+                "at": started,
+            })
+
+    def _case(self, person_id: UUID, region_id: UUID | None, slow: bool) -> None:
+        rng = self.rng
+        svc = rng.choice(self.services)
+        opened = self._when()
+        due = opened + timedelta(hours=svc.sla_hours)
+        hours = _lognormal(rng, svc.sla_hours * RESOLUTION_MEDIAN_SHARE_OF_SLA, RESOLUTION_SIGMA)
+        if slow:
+            hours *= UNDERSTAFFED_RESOLUTION
+        done_at = opened + timedelta(hours=hours)
+        complaint = rng.random() < COMPLAINT_SHARE
+        filed_by = rng.choice(self.agencies) if rng.random() < FILED_ELSEWHERE_SHARE else svc.agency_id
+        case_id, token = self.ids.take(2)
+        if done_at <= self.now:
+            status = CaseStatus.RESOLVED if rng.random() < 0.7 else CaseStatus.CLOSED
+            reason, resolved_at, updated = rng.choice(CLOSE_REASONS), done_at, done_at
+            self.breaches[slow]["breached" if done_at > due else "met"] += 1
+        else:
+            status = rng.choice((CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_ON_CUSTOMER))
+            reason, resolved_at, updated = "", None, opened
+        self.statuses[status.value] += 1
+        self.cases.append({
+            "id": case_id, "token": token, "person_id": person_id, "organization_id": None, "service_id": svc.id,
+            "description": "A complaint about how this was handled" if complaint else "A request for this service",
+            "lat": None, "lon": None, "address": None, "region_id": region_id,
+            "channel": _pick(rng, CHANNEL_MIX), "is_complaint": complaint, "status": status, "status_reason": reason,
+            "agency_id": svc.agency_id, "department_id": svc.department_id, "assignee_id": None,
+            "priority": Priority.HIGH if complaint else Priority.NORMAL, "filed_by_agency_id": filed_by,
+            "routing_rule_id": None, "opened_at": opened, "sla_due_at": due, "updated_at": updated,
+            "resolved_at": resolved_at,
+        })
+        steps = [(opened, CaseEventKind.OPENED, CaseStatus.OPEN, "", filed_by)]
+        started_work = opened + timedelta(hours=hours * 0.1)
+        if started_work <= self.now and status is not CaseStatus.OPEN:
+            steps.append((started_work, CaseEventKind.STATUS, CaseStatus.IN_PROGRESS, "", svc.agency_id))
+        if resolved_at is not None:
+            steps.append((resolved_at, CaseEventKind.STATUS, status, reason, svc.agency_id))
+        for at, kind, step_status, step_reason, agency_id in steps:
+            [event_id] = self.ids.take(1)
+            self.events.append({
+                "id": event_id, "case_id": case_id, "at": at, "kind": kind, "agency_id": agency_id, "staff_id": None,
+                "status": step_status, "reason": step_reason,
+                "to_agency_id": svc.agency_id if kind is CaseEventKind.OPENED else None,
+                "to_department_id": svc.department_id if kind is CaseEventKind.OPENED else None,
+                "assignee_id": None,
+            })
+
+    def flush(self, session: Session) -> None:
+        crm.import_history(session=session, interactions=self.interactions, cases=self.cases,
+                           case_events=self.events, repeat_asks=self.repeat_asks)
+        self.interactions, self.cases, self.events, self.repeat_asks = [], [], [], []
+
+
+def _rate(counts: Counter[str]) -> float:
+    total = counts["met"] + counts["breached"]
+    return round(counts["breached"] / total, 4) if total else 0.0
+
+
+def generate_crm(
+    *, factory: sessionmaker[Session], rng: random.Random, ids: Any, now: datetime,
+    persons: list[tuple[UUID, UUID | None]], services: list[ServiceRow], agencies: list[UUID],
+    regions: dict[str, UUID], capital: str,
+) -> dict[str, Any]:
+    """Write a year of contacts, cases and repeat asks; return the truth file's crm part and effects."""
+    slow_code = rng.choice(sorted(code for code in regions if code != capital))
+    history = CrmHistory(rng=rng, ids=ids, now=now, services=services, agencies=agencies,
+                         slow_region=regions[slow_code])
+    totals: Counter[str] = Counter()
+    for start in range(0, len(persons), BATCH):
+        for person_id, region_id in persons[start:start + BATCH]:
+            history.person(person_id, region_id)
+        totals.update(interactions=len(history.interactions), cases=len(history.cases),
+                      repeat_asks=len(history.repeat_asks), complaints=sum(c["is_complaint"] for c in history.cases))
+        with unit_of_work(factory) as session:
+            history.flush(session)
+    median = {slow: round(statistics.median(d), 2) if d else None for slow, d in history.durations.items()}
+    effect = {
+        "name": "understaffed_offices",
+        "domain": "crm",
+        "region": slow_code,
+        "what": "Offices in this region are understaffed: phone and in-person contacts take longer, and cases "
+                "about people living there take longer to resolve, so more of them breach their SLA.",
+        "parameters": {"duration_multiplier": UNDERSTAFFED_DURATION, "channels": [c.value for c in STAFFED_CHANNELS],
+                       "resolution_time_multiplier": UNDERSTAFFED_RESOLUTION},
+        "measured": {
+            "median_staffed_contact_minutes": {"region": median[True], "elsewhere": median[False]},
+            "sla_breach_rate": {"region": _rate(history.breaches[True]), "elsewhere": _rate(history.breaches[False])},
+        },
+    }
+    return {
+        "crm": {
+            "window_days": 365,
+            **dict(totals),
+            "channels": dict(sorted(history.channels.items())),
+            "case_statuses": dict(sorted(history.statuses.items())),
+            "sla_breach_rate": _rate(history.breaches[True] + history.breaches[False]),
+            "repeat_ask_rate_by_service": dict(sorted(history.repeat_rate.items())),
+        },
+        "effects": [effect],
+    }
+
+
+def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID], capital: str, now: datetime,
+        ids: Any) -> dict[str, Any]:
+    """Give the demo country a year of CRM history (the generator's CRM step)."""
+    with unit_of_work(factory) as session:
+        services = [ServiceRow(s.id, s.code, s.agency_id, s.department_id, s.sla_hours)
+                    for _, ss in registry.catalogue(session=session) for s in ss]
+        agencies = [a.id for a in registry.all_agencies(session=session)]
+        # Read in id order so the same seed draws the same history for the same people.
+        persons = [(p, r) for p, r in session.execute(select(Person.id, Person.region_id).order_by(Person.id))]
+    return generate_crm(factory=factory, rng=seeded(seed, "crm"), ids=ids, now=now, persons=persons,
+                        services=services, agencies=agencies, regions=region_ids, capital=capital)
