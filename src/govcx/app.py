@@ -20,6 +20,10 @@ from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.registry.router import router as registry_router
+from govcx.consent.router import router as consent_router
+from govcx.core import signing
+from govcx.exchange.router import router as exchange_router
+from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
 
 SESSION_COOKIE = "govcx_session"
@@ -47,12 +51,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
     app.state.metrics = Metrics()
+    app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
     events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked)
 
     install_problem_handlers(app)
 
     app.include_router(registry_router)
+    app.include_router(vault_router)
+    app.include_router(consent_router)
+    app.include_router(exchange_router)
+    app.include_router(signing.router)
     app.include_router(ops.router)
     mount_web(app)
 

@@ -30,6 +30,10 @@ class Scope(StrEnum):
     REGISTRY_ADMIN = "registry:admin"
     STAFF_MANAGE = "staff:manage"
     CX_READ = "cx:read"  # CX dashboards: aggregate figures about people, never one person's record
+    VAULT_WRITE = "vault:write"  # record facts the agency is the authoritative source of
+    CONSENT_REQUEST = "consent:request"  # ask people for consent, end the agency's own consents
+    EXCHANGE_REQUEST = "exchange:request"  # ask for a person's data under a consent or a legal basis
+    LEGAL_BASIS_ADMIN = "legal-basis:admin"  # keep the register of legal bases (platform_admin only)
 
 
 class Role(StrEnum):
