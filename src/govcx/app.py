@@ -20,9 +20,12 @@ from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.registry.router import router as registry_router
+from govcx.consent.pages import router as consent_pages
 from govcx.consent.router import router as consent_router
 from govcx.core import signing
+from govcx.exchange.pages import router as exchange_pages
 from govcx.exchange.router import router as exchange_router
+from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
 
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(signing.router)
     app.include_router(ops.router)
     mount_web(app)
+    app.include_router(vault_pages)
+    app.include_router(consent_pages)
+    app.include_router(exchange_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(
