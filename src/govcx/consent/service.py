@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from govcx.consent import schemas
 from govcx.consent.events import ConsentChanged, ConsentWithdrawn
-from govcx.consent.models import Consent, ConsentEvent, ConsentStatus, LegalBasis, Purpose
+from govcx.consent.models import Consent, ConsentEvent, ConsentStatus, LegalBasis, LegalBasisKind, Purpose
 from govcx.consent.schemas import ConsentAction
 from govcx.core.clock import Clock
 from govcx.core.errors import Conflict, Invalid, NotFound
@@ -395,3 +395,54 @@ def citations_of(*, session: Session, legal_basis_ids: set[UUID]) -> dict[UUID, 
         return {}
     return dict(session.execute(
         select(LegalBasis.id, LegalBasis.citation).where(LegalBasis.id.in_(legal_basis_ids))).all())
+
+
+# Bulk load (the demo's history) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedConsent:
+    """A standing consent given at `given_at` and used `uses` times since."""
+
+    id: UUID
+    subject_id: UUID
+    requester_agency_id: UUID
+    source_organization_id: UUID | None
+    source_agency_id: UUID | None
+    attributes: list[str]
+    purpose: Purpose
+    purpose_text: str
+    given_at: datetime
+    valid_until: datetime | None
+    uses: int
+
+
+def import_consents(*, session: Session, rows: list[ImportedConsent], signer: Signer) -> int:
+    """Load many given consents, each with its two events and a signed receipt, in a few statements."""
+    from sqlalchemy import insert
+
+    from govcx.core.ids import new_id
+
+    consents, events = [], []
+    for row in rows:
+        record = Consent(
+            id=row.id, subject_id=row.subject_id, requester_agency_id=row.requester_agency_id,
+            source_agency_id=row.source_agency_id, source_organization_id=row.source_organization_id,
+            recipients=[str(row.requester_agency_id)], purpose=row.purpose, purpose_text=row.purpose_text,
+            legal_basis=LegalBasisKind.CONSENT, attributes=sorted(row.attributes), one_off=False,
+            requires_preview=False, valid_from=row.given_at, valid_until=row.valid_until, notice_version="1",
+            withdraw_method=WITHDRAW_METHOD, language="en", status=S.ACTIVE, uses=row.uses,
+            created_at=row.given_at, updated_at=row.given_at,
+        )
+        values = {c.key: getattr(record, c.key) for c in Consent.__table__.columns if c.key != "receipt"}
+        consents.append({**values, "receipt": signer.sign(receipt_claims(record))})
+        events += [
+            {"id": new_id(), "consent_id": row.id, "at": row.given_at, "from_status": None, "to_status": S.REQUESTED,
+             "actor": "controller", "note": ""},
+            {"id": new_id(), "consent_id": row.id, "at": row.given_at, "from_status": S.REQUESTED.value,
+             "to_status": S.ACTIVE, "actor": "subject", "note": ""},
+        ]
+    if consents:
+        session.execute(insert(Consent), consents)
+        session.execute(insert(ConsentEvent), events)
+    return len(consents)
