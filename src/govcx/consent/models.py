@@ -69,7 +69,7 @@ class Consent(Base):
     updated_at: Mapped[datetime]
 
     events: Mapped[list[ConsentEvent]] = relationship(
-        order_by="ConsentEvent.at, ConsentEvent.id", lazy="selectin", cascade="save-update, merge",
+        order_by="ConsentEvent.at, ConsentEvent.id", lazy="select", cascade="save-update, merge",
     )
 
 

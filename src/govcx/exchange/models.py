@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govcx.core.db import Base
@@ -46,7 +46,8 @@ class AccessLogEntry(Base):
 
     __tablename__ = "access_log_entry"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+    # On SQLite an INTEGER primary key is the rowid itself, so reading in `seq` order is a plain table scan.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)
     at_us: Mapped[int] = mapped_column(BigInteger)
     subject_id: Mapped[UUID] = mapped_column(index=True)

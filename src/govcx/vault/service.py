@@ -14,6 +14,7 @@ from govcx.core.clock import Clock
 from govcx.core.crypto import FieldCipher, Sealed
 from govcx.core.errors import Forbidden, Invalid, NotFound
 from govcx.core.ids import new_id
+from govcx.core.pagination import PageParams
 from govcx.registry import service as registry
 from govcx.registry.models import DataAttribute, Sensitivity, SubjectKind
 from govcx.vault import schemas
@@ -31,9 +32,16 @@ class Source:
     person_id: UUID | None = None
 
 
+_CATALOGUE = "govcx_vault_catalogue"
+_CATALOGUE_LIMIT = 100_000
+
+
 def catalogue(*, session: Session) -> dict[str, DataAttribute]:
-    """Return the data catalogue by attribute key."""
-    return {a.key: a for a, _ in registry.data_catalogue(session=session)}
+    """Return the data catalogue by attribute key (read once per unit of work: every request needs it)."""
+    if _CATALOGUE not in session.info:
+        rows, _ = registry.list_data_attributes(session=session, page=PageParams(cursor=None, limit=_CATALOGUE_LIMIT))
+        session.info[_CATALOGUE] = {a.key: a for a in rows}
+    return session.info[_CATALOGUE]
 
 
 def _context(fact_subject: UUID, key: str) -> str:
@@ -113,14 +121,17 @@ class _Names:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
+        self._agencies: dict[UUID, str] = {}
         self._organizations: dict[UUID, str] = {}
 
     def of(self, fact: Fact) -> tuple[str, UUID | None, str]:
         if fact.self_declared:
             return "self", None, SELF
         if fact.source_agency_id is not None:
-            return "agency", fact.source_agency_id, self._agencies.get(fact.source_agency_id, "")
+            agency_id = fact.source_agency_id
+            if agency_id not in self._agencies:
+                self._agencies[agency_id] = registry.get_agency(session=self._session, agency_id=agency_id).name
+            return "agency", agency_id, self._agencies[agency_id]
         org_id = fact.source_organization_id
         if org_id is not None and org_id not in self._organizations:
             self._organizations[org_id] = registry.get_organization(session=self._session, organization_id=org_id).name

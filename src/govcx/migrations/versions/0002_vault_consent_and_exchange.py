@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_access_log_checkpoint'))
     )
     op.create_table('access_log_entry',
-    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('at_us', sa.BigInteger(), nullable=False),
     sa.Column('subject_id', sa.Uuid(), nullable=False),
     sa.Column('requester_agency_id', sa.Uuid(), nullable=False),
