@@ -23,13 +23,15 @@ import shlex
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from foundation import HERE, ROUNDS, Timings, postgres_schema, server  # noqa: E402
+from foundation import HERE, measure, postgres_schema, server  # noqa: E402
 
 from govcx.core.config import Environment, Settings  # noqa: E402
 from govcx.core.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
@@ -38,7 +40,6 @@ from govcx.core.signing import Signer  # noqa: E402
 from govcx.demo.generator import generate  # noqa: E402
 from govcx.exchange import service as exchange  # noqa: E402
 
-WARM_UP = 200
 ATTRIBUTE = "bank.interest_statement"
 APPEND_BATCH = 50_000
 
@@ -47,25 +48,12 @@ def _body(subject: str) -> dict:
     return {"subject_id": subject, "attributes": [ATTRIBUTE], "purpose": "ServiceProvision"}
 
 
-def measure(clients: dict[str, httpx.Client], subjects: list[str], requests: int) -> dict[str, Timings]:
-    for client in clients.values():
-        for subject in subjects[:WARM_UP]:
-            client.post("/api/v1/exchange/requests", json=_body(subject)).raise_for_status()
-    rng = random.Random(1)
-    timings = {name: Timings(name, []) for name in clients}
-    per_round = -(-requests // ROUNDS)
-    for round_number in range(ROUNDS):
-        names = list(clients) if round_number % 2 == 0 else list(clients)[::-1]
-        batch = [rng.choice(subjects) for _ in range(min(per_round, requests - round_number * per_round))]
-        for name in names:
-            client, record = clients[name], timings[name].seconds
-            for subject in batch:
-                started = time.perf_counter()
-                answer = client.post("/api/v1/exchange/requests", json=_body(subject))
-                record.append(time.perf_counter() - started)
-                if answer.status_code != 200 or len(answer.json()["facts"]) != 1:
-                    raise SystemExit(f"{name} answered {answer.status_code}: {answer.text[:300]}")
-    return timings
+def _ask(client: httpx.Client, subject: str) -> httpx.Response:
+    return client.post("/api/v1/exchange/requests", json=_body(subject))
+
+
+def _one_fact(answer: httpx.Response) -> bool:
+    return answer.status_code == 200 and len(answer.json()["facts"]) == 1
 
 
 def top_up(url: str, settings: Settings, total: int) -> tuple[int, float]:
@@ -78,10 +66,8 @@ def top_up(url: str, settings: Settings, total: int) -> tuple[int, float]:
         template = connection.execute(text(
             "SELECT subject_id, requester_agency_id, consent_id FROM access_log_entry WHERE consent_id IS NOT NULL "
             "LIMIT 1")).first()
-    from uuid import UUID
-
     subject, agency, consent = (v if isinstance(v, UUID) else UUID(v) for v in template)
-    started, added, at_us = time.perf_counter(), 0, exchange.to_micros(settings_now())
+    started, added, at_us = time.perf_counter(), 0, exchange.to_micros(datetime.now(UTC))
     while have + added < total:
         n = min(APPEND_BATCH, total - have - added)
         entries = [{"at_us": at_us + added + i, "subject_id": subject, "requester_agency_id": agency,
@@ -89,16 +75,10 @@ def top_up(url: str, settings: Settings, total: int) -> tuple[int, float]:
                     "reason": "consent", "consent_id": consent, "legal_basis_id": None, "request_id": new_id()}
                    for i in range(n)]
         with unit_of_work(factory) as session:
-            exchange.append(session=session, signer=signer, entries=entries, at=settings_now())
+            exchange.append(session=session, signer=signer, entries=entries, at=datetime.now(UTC))
         added += n
     engine.dispose()
     return added, time.perf_counter() - started
-
-
-def settings_now():  # noqa: ANN201
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def main() -> None:
@@ -123,7 +103,7 @@ def main() -> None:
         key = next(k["key"] for k in credentials["api_keys"] if k["agency"] == "TAX")
         engine = create_engine(url)
         with engine.connect() as connection:
-            subjects = [str(s) if not isinstance(s, str) else str(__import__("uuid").UUID(s)) for s in
+            subjects = [str(UUID(str(s))) for s in
                         connection.scalars(text("SELECT subject_id FROM consent WHERE status = 'active'"))]
         engine.dispose()
         random.Random(2).shuffle(subjects)
@@ -145,7 +125,7 @@ def main() -> None:
                       for c in clients.values()]
             if values[0] != values[1]:
                 raise SystemExit("The two servers disagree about a fact: they do not read the same store.")
-            timings = measure(clients, subjects, args.requests)
+            timings = measure(clients, subjects, args.requests, send=_ask, ok=_one_fact)
 
         added, append_seconds = top_up(url, settings, args.log_entries)
         engine = make_engine(url)
