@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,11 +114,17 @@ class Timings:
         return len(self.seconds) / sum(self.seconds)
 
 
-def measure(clients: dict[str, httpx.Client], ids: list[str], requests: int) -> dict[str, Timings]:
-    """Send `requests` sequential GETs to each server, alternating rounds; check every answer."""
+def _get_person(client: httpx.Client, person_id: str) -> httpx.Response:
+    return client.get(f"/api/v1/persons/{person_id}")
+
+
+def measure(clients: dict[str, httpx.Client], ids: list[str], requests: int,
+            send: Callable[[httpx.Client, str], httpx.Response] = _get_person,
+            ok: Callable[[httpx.Response], bool] = lambda answer: answer.status_code == 200) -> dict[str, Timings]:
+    """Send `requests` sequential requests to each server, alternating rounds; check every answer."""
     for client in clients.values():
-        for person_id in ids[:WARM_UP]:
-            client.get(f"/api/v1/persons/{person_id}").raise_for_status()
+        for ident in ids[:WARM_UP]:
+            send(client, ident).raise_for_status()
     rng = random.Random(1)
     timings = {name: Timings(name, []) for name in clients}
     per_round = -(-requests // ROUNDS)
@@ -127,11 +133,11 @@ def measure(clients: dict[str, httpx.Client], ids: list[str], requests: int) -> 
         batch = [rng.choice(ids) for _ in range(min(per_round, requests - round_number * per_round))]
         for name in names:
             client, record = clients[name], timings[name].seconds
-            for person_id in batch:
+            for ident in batch:
                 started = time.perf_counter()
-                answer = client.get(f"/api/v1/persons/{person_id}")
+                answer = send(client, ident)
                 record.append(time.perf_counter() - started)
-                if answer.status_code != 200:
+                if not ok(answer):
                     raise SystemExit(f"{name} answered {answer.status_code}: {answer.text[:300]}")
     return timings
 

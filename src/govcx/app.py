@@ -24,6 +24,13 @@ from govcx.crm import timeline
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
 from govcx.registry.router import router as registry_router
+from govcx.consent.pages import router as consent_pages
+from govcx.consent.router import router as consent_router
+from govcx.core import signing
+from govcx.exchange.pages import router as exchange_pages
+from govcx.exchange.router import router as exchange_router
+from govcx.vault.pages import router as vault_pages
+from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
 
 SESSION_COOKIE = "govcx_session"
@@ -51,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock or SystemClock()
     app.state.cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
     app.state.metrics = Metrics()
+    app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
     events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked)
 
@@ -64,8 +72,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(registry_router)
     app.include_router(crm_router)
     app.include_router(open311_router)
+    app.include_router(vault_router)
+    app.include_router(consent_router)
+    app.include_router(exchange_router)
+    app.include_router(signing.router)
     app.include_router(ops.router)
     mount_web(app)
+    app.include_router(vault_pages)
+    app.include_router(consent_pages)
+    app.include_router(exchange_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(

@@ -25,6 +25,8 @@ db_app = typer.Typer(help="The operational store.", no_args_is_help=True)
 admin_app = typer.Typer(help="Agencies' keys and staff accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+audit_app = typer.Typer(help="The access log of every data exchange.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 console = Console(stderr=True)
 
@@ -111,6 +113,33 @@ def db_upgrade(
     settings = _settings(data_dir=data_dir)
     upgrade(make_engine(settings.resolved_database_url))
     console.print("Database is up to date.")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+) -> None:
+    """Check the whole access log; exit 1 naming the first entry changed, removed or reordered."""
+    from govcx.core.signing import Signer
+    from govcx.exchange.service import verify
+
+    settings = _settings(data_dir=data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    with engine.connect() as connection, Progress(
+        TextColumn("Verifying the access log"), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("verify", total=None)
+        report = verify(connection=connection, jwks=Signer.from_secret(settings.secret).jwks(),
+                        progress=lambda n: progress.advance(task, n))
+    engine.dispose()
+    typer.echo(report.model_dump_json())
+    if not report.ok:
+        console.print(f"[bold red]access log broken:[/] {report.problem}")
+        raise typer.Exit(code=1)
+    rate = report.entries / report.seconds if report.seconds else 0
+    console.print(f"access log intact: {report.entries:,} entries, {report.checkpoints:,} signed checkpoints, "
+                  f"{report.seconds:.2f} s ({rate:,.0f} entries/s)")
 
 
 @admin_app.command("create-agency")

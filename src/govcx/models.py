@@ -4,5 +4,8 @@ from govcx.core import accounts  # noqa: F401
 from govcx.core.db import Base
 from govcx.crm import models as crm_models  # noqa: F401
 from govcx.registry import models as registry_models  # noqa: F401
+from govcx.vault import models as vault_models  # noqa: F401
+from govcx.consent import models as consent_models  # noqa: F401
+from govcx.exchange import models as exchange_models  # noqa: F401
 
 metadata = Base.metadata

@@ -135,7 +135,9 @@ def test_the_truth_file_says_how_many_people_live_in_each_region(demo, truth, uo
     assert capital["is_capital"]
     assert capital["population_share"] >= 2 * max(r["population_share"] for r in planted.values() if r is not capital)
     assert sum(truth["languages"].values()) == PEOPLE and 0 < truth["languages"]["es"] < PEOPLE / 3
-    assert all(effect["name"] and "parameters" in effect for effect in truth["effects"])
+    # Each capability plants its own effects, all described the same way.
+    assert all(effect["name"] and effect["domain"] and effect["description"] and "parameters" in effect
+               for effect in truth["effects"])
 
 
 def test_banks_are_data_providers_and_the_catalogue_names_one_source_each(demo, truth, uow):

@@ -27,6 +27,7 @@ from govcx.core.db import unit_of_work
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
 from tests.factories import crm as crm_factories
+from tests.factories import exchange as exchange_factories
 from tests.factories import registry as factories
 
 # Tests read their own knobs here; govcx code reads only Settings.
@@ -79,6 +80,8 @@ def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
         ]
         citizen = factories.person(session, clock, cipher, given_name="Ana", family_name="Lopez",
                                    national_id=CITIZEN_NATIONAL_ID, region_id=regions[0].id)
+        exchange_factories.citizen_view(session, clock, cipher, person=citizen, source=tax, requester=transport,
+                                        key="tax.annual_income")
         for n, region in enumerate([regions[0]] * 4 + [regions[1]] * 2 + [regions[2]] * 7):
             factories.person(session, clock, cipher, given_name=f"Kim{n}", family_name="Park",
                              region_id=region.id)

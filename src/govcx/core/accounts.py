@@ -32,6 +32,10 @@ class Scope(StrEnum):
     CX_READ = "cx:read"  # CX dashboards: aggregate figures about people, never one person's record
     CRM_READ = "crm:read"  # a person's timeline, interactions and cases
     CRM_WRITE = "crm:write"  # record interactions; file and work cases
+    VAULT_WRITE = "vault:write"  # record facts the agency is the authoritative source of
+    CONSENT_REQUEST = "consent:request"  # ask people for consent, end the agency's own consents
+    EXCHANGE_REQUEST = "exchange:request"  # ask for a person's data under a consent or a legal basis
+    LEGAL_BASIS_ADMIN = "legal-basis:admin"  # keep the register of legal bases (platform_admin only)
 
 
 class Role(StrEnum):

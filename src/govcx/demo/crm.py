@@ -209,7 +209,7 @@ def generate_crm(
         "name": "understaffed_offices",
         "domain": "crm",
         "region": slow_code,
-        "what": "Offices in this region are understaffed: phone and in-person contacts take longer, and cases "
+        "description": "Offices in this region are understaffed: phone and in-person contacts take longer, and cases "
                 "about people living there take longer to resolve, so more of them breach their SLA.",
         "parameters": {"duration_multiplier": UNDERSTAFFED_DURATION, "channels": [c.value for c in STAFFED_CHANNELS],
                        "resolution_time_multiplier": UNDERSTAFFED_RESOLUTION},

@@ -33,8 +33,10 @@ from govcx.core.crypto import FieldCipher
 from govcx.core.db import make_engine, make_session_factory, unit_of_work
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.migrations import upgrade
+from govcx.core.signing import Signer
 from govcx.demo import country
 from govcx.demo import crm as demo_crm
+from govcx.demo import once_only as once_only_demo
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -361,6 +363,15 @@ class _Generator:
                 c.api_keys.append({"agency": spec.code, "key": key, "scopes": list(row.scopes)})
                 self.steps.advance(task)
 
+    def once_only(self) -> dict[str, Any]:
+        c = self.country
+        return once_only_demo.generate(
+            factory=self.factory, cipher=self.cipher, signer=Signer.from_secret(self.settings.secret), seed=self.seed,
+            clock=self.clock, agency_ids=c.agency_ids, bank_ids={short: ids[0] for short, ids in c.banks.items()},
+            citizen_national_id=c.citizen["national_id"] if c.citizen else None, start=self.steps.start,
+            advance=self.steps.advance,
+        )
+
     def credentials(self) -> dict[str, Any]:
         c = self.country
         assert c.citizen is not None
@@ -448,12 +459,15 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         crm_truth = demo_crm.run(factory=generator.factory, seed=seed, region_ids=generator.country.region_ids,
                                  capital=CAPITAL_CODE, now=generator.clock.now(),
                                  ids=SeededIds(seeded(seed, "crm-ids")))
+        once_only = generator.once_only()
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)
     truth = generator.truth(people=people)
     truth["crm"] = crm_truth["crm"]
     truth["effects"] += crm_truth["effects"]
+    truth["once_only"] = once_only["truth"]
+    truth["effects"] += once_only["effects"]
     _write_json(truth_path, truth)
     c = generator.country
     return DemoResult(

@@ -110,7 +110,9 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
             primary.append(("Regions", "/cx/regions"))
         primary += public
     elif viewer.citizen is not None:
-        primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), *public]
+        primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),
+                   ("My consents", "/me/consents"),
+                   ("Who used my data", "/me/access-log"), *public]
     else:
         primary = [("Home", "/"), *public]
     account = [] if viewer.signed_in or not viewer.known else [

@@ -1,0 +1,448 @@
+"""Consent rules: the state machine, signed receipts, the register of legal bases and the policy decision point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from govcx.consent import schemas
+from govcx.consent.events import ConsentChanged, ConsentWithdrawn
+from govcx.consent.models import Consent, ConsentEvent, ConsentStatus, LegalBasis, LegalBasisKind, Purpose
+from govcx.consent.schemas import ConsentAction
+from govcx.core.clock import Clock
+from govcx.core.errors import Conflict, Invalid, NotFound
+from govcx.core.events import publish
+from govcx.core.pagination import PageParams, paginate
+from govcx.core.signing import Signer
+from govcx.registry import service as registry
+from govcx.registry.models import DataAttribute, SubjectKind
+
+S = ConsentStatus
+# DESIGN §3: who may move a consent from which state to which.
+TRANSITIONS: dict[tuple[ConsentStatus, ConsentAction], ConsentStatus] = {
+    (S.REQUESTED, ConsentAction.GIVE): S.ACTIVE,
+    (S.REQUESTED, ConsentAction.REFUSE): S.REJECTED,
+    (S.ACTIVE, ConsentAction.PAUSE): S.PAUSED,
+    (S.PAUSED, ConsentAction.RESUME): S.ACTIVE,
+    (S.ACTIVE, ConsentAction.WITHDRAW): S.WITHDRAWN,
+    (S.PAUSED, ConsentAction.WITHDRAW): S.WITHDRAWN,
+    (S.ACTIVE, ConsentAction.REVOKE): S.REVOKED,
+    (S.PAUSED, ConsentAction.REVOKE): S.REVOKED,
+}
+SUBJECT_ACTIONS = frozenset(ConsentAction) - {ConsentAction.REVOKE}
+WITHDRAW_METHOD = "Withdraw at any time under 'My consents' in the citizen portal, or POST /api/v1/me/consents/{id}/actions."
+JURISDICTION = "VD"
+
+
+def _now_valid(consent: Consent, now: datetime) -> bool:
+    return consent.valid_until is None or now < consent.valid_until
+
+
+def _catalogue_entries(session: Session, keys: list[str]) -> list[DataAttribute]:
+    catalogue = {a.key: a for a, _ in registry.data_catalogue(session=session)}
+    unknown = [k for k in keys if k not in catalogue]
+    if unknown:
+        raise Invalid(f"Not in the data catalogue: {', '.join(unknown)}.")
+    return [catalogue[k] for k in keys]
+
+
+def _log(consent: Consent, *, to: ConsentStatus, actor: str, at: datetime, note: str = "") -> None:
+    consent.events.append(ConsentEvent(consent_id=consent.id, at=at, from_status=consent.status if consent.events else
+                                       None, to_status=to, actor=actor, note=note))
+    consent.status = to
+    consent.updated_at = at
+
+
+def receipt_claims(consent: Consent) -> dict:
+    """The Kantara consent receipt (v1.1 fields) with ISO/IEC TS 27560 state, as signed."""
+    return {
+        "version": "KI-CR-v1.1.0", "jurisdiction": JURISDICTION, "consentReceiptID": str(consent.id),
+        "consentTimestamp": int(consent.created_at.timestamp()), "collectionMethod": "govcx citizen portal",
+        "language": consent.language, "piiPrincipalId": str(consent.subject_id),
+        "piiControllers": [{"piiController": str(consent.requester_agency_id)}],
+        "piiHolder": str(consent.source_agency_id or consent.source_organization_id or ""),
+        "recipients": sorted(consent.recipients),
+        "services": [{"service": consent.purpose_text, "purposes": [{
+            "purpose": consent.purpose.value, "purposeCategory": ["dpv:" + consent.purpose.value],
+            "consentType": "EXPLICIT", "piiCategory": sorted(consent.attributes),
+            "primaryPurpose": True, "termination": consent.withdraw_method, "thirdPartyDisclosure": True,
+        }]}],
+        "legalBasis": consent.legal_basis.value, "oneOff": consent.one_off,
+        "validFrom": consent.valid_from.isoformat(),
+        "validUntil": consent.valid_until.isoformat() if consent.valid_until else None,
+        "noticeVersion": consent.notice_version, "status": consent.status.value,
+        "statusTimestamp": consent.updated_at.isoformat(), "sensitive": False,
+    }
+
+
+def _resign(consent: Consent, signer: Signer) -> None:
+    consent.receipt = signer.sign(receipt_claims(consent))
+
+
+def request_consent(
+    *, session: Session, requester_agency_id: UUID, data: schemas.ConsentCreate, clock: Clock, signer: Signer
+) -> Consent:
+    """Ask a person to consent to sharing named attributes with the asking agency for one purpose."""
+    registry.get_person(session=session, person_id=data.subject_id)
+    attributes = _catalogue_entries(session, data.attributes)
+    if any(a.subject_kind is not SubjectKind.PERSON for a in attributes):
+        raise Invalid("A person can consent only to sharing attributes about themselves.")
+    now = clock.now()
+    if data.valid_until is not None and data.valid_until <= now:
+        raise Invalid("valid_until must be in the future.")
+    for agency_id in data.recipients:
+        registry.get_agency(session=session, agency_id=agency_id)
+    sources = {(a.source_agency_id, a.source_organization_id) for a in attributes}
+    source_agency, source_org = sources.pop() if len(sources) == 1 else (None, None)
+    consent = Consent(
+        subject_id=data.subject_id, requester_agency_id=requester_agency_id, source_agency_id=source_agency,
+        source_organization_id=source_org,
+        recipients=sorted({str(requester_agency_id), *(str(r) for r in data.recipients)}),
+        purpose=data.purpose, purpose_text=data.purpose_text, legal_basis=data.legal_basis,
+        attributes=sorted(set(data.attributes)), one_off=data.one_off,
+        requires_preview=data.requires_preview and data.one_off, valid_from=now, valid_until=data.valid_until,
+        notice_version=data.notice_version, withdraw_method=WITHDRAW_METHOD, language=data.language,
+        status=S.REQUESTED, created_at=now, updated_at=now,
+    )
+    session.add(consent)
+    session.flush()
+    _log(consent, to=S.REQUESTED, actor="controller", at=now)
+    _resign(consent, signer)
+    session.flush()
+    return consent
+
+
+def _expire_if_due(consent: Consent, now: datetime) -> None:
+    if consent.status in (S.ACTIVE, S.PAUSED) and not _now_valid(consent, now):
+        _log(consent, to=S.EXPIRED, actor="clock", at=consent.valid_until or now, note="validity window ended")
+
+
+def _load(session: Session, consent_id: UUID, *, subject_id: UUID | None = None,
+          requester_agency_id: UUID | None = None) -> Consent:
+    consent = session.get(Consent, consent_id)
+    # Someone else's consent answers exactly like a missing one: its existence is personal data too.
+    if consent is None or (subject_id is not None and consent.subject_id != subject_id) or (
+            requester_agency_id is not None and consent.requester_agency_id != requester_agency_id):
+        raise NotFound(f"No consent with id {consent_id}.")
+    return consent
+
+
+def get_for_subject(*, session: Session, consent_id: UUID, person_id: UUID, clock: Clock, signer: Signer) -> Consent:
+    consent = _load(session, consent_id, subject_id=person_id)
+    _refresh(session, consent, clock, signer)
+    return consent
+
+
+def get_for_requester(*, session: Session, consent_id: UUID, agency_id: UUID, clock: Clock,
+                      signer: Signer) -> Consent:
+    consent = _load(session, consent_id, requester_agency_id=agency_id)
+    _refresh(session, consent, clock, signer)
+    return consent
+
+
+def _refresh(session: Session, consent: Consent, clock: Clock, signer: Signer) -> None:
+    before = consent.status
+    _expire_if_due(consent, clock.now())
+    if consent.status is not before:
+        _resign(consent, signer)
+        session.flush()
+
+
+def act(
+    *, session: Session, consent_id: UUID, action: ConsentAction, clock: Clock, signer: Signer,
+    person_id: UUID | None = None, agency_id: UUID | None = None,
+) -> Consent:
+    """Move a consent through its state machine: the person gives, refuses, pauses, resumes or withdraws it;
+    the controller revokes it."""
+    consent = _load(session, consent_id, subject_id=person_id, requester_agency_id=agency_id)
+    _refresh(session, consent, clock, signer)
+    allowed = SUBJECT_ACTIONS if person_id is not None else {ConsentAction.REVOKE}
+    target = TRANSITIONS.get((consent.status, action))
+    if action not in allowed or target is None:
+        raise Conflict(f"A {consent.status.value} consent cannot be {_past(action)} by you.",
+                       consent_status=consent.status.value)
+    _log(consent, to=target, actor="subject" if person_id else "controller", at=clock.now())
+    _resign(consent, signer)
+    session.flush()
+    publish(session, ConsentChanged(consent_id=consent.id, subject_id=consent.subject_id,
+                                    requester_agency_id=consent.requester_agency_id, status=target.value))
+    if target is S.WITHDRAWN:
+        publish(session, ConsentWithdrawn(consent_id=consent.id, subject_id=consent.subject_id))
+    return consent
+
+
+def _past(action: ConsentAction) -> str:
+    return {"give": "given", "refuse": "refused", "pause": "paused", "resume": "resumed", "withdraw": "withdrawn",
+            "revoke": "revoked"}[action.value]
+
+
+def actions_for_subject(consent: Consent) -> list[ConsentAction]:
+    """What the person may do next with this consent."""
+    return [a for (state, a) in TRANSITIONS if state is consent.status and a in SUBJECT_ACTIONS]
+
+
+def list_for_subject(
+    *, session: Session, person_id: UUID, clock: Clock, signer: Signer, page: PageParams
+) -> tuple[list[Consent], str | None]:
+    """The person's consents, oldest first, with any that ran out marked expired."""
+    rows, cursor = paginate(session, select(Consent).where(Consent.subject_id == person_id), id_column=Consent.id,
+                            page=page)
+    for consent in rows:
+        _refresh(session, consent, clock, signer)
+    return rows, cursor
+
+
+def read(*, session: Session, consent: Consent) -> schemas.ConsentRead:
+    """Shape a consent for the wire, with the names a person reads."""
+    agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
+    source = agencies.get(consent.source_agency_id) if consent.source_agency_id else (
+        registry.get_organization(session=session, organization_id=consent.source_organization_id).name
+        if consent.source_organization_id else "several sources")
+    return schemas.ConsentRead.model_validate(consent).model_copy(update={
+        "requester_name": agencies.get(consent.requester_agency_id, ""), "source_name": source or "",
+        "actions": actions_for_subject(consent),
+    })
+
+
+# Legal bases -----------------------------------------------------------------------------------
+
+
+def create_legal_basis(*, session: Session, data: schemas.LegalBasisCreate, clock: Clock) -> LegalBasis:
+    """Register a statute that lets an agency's service read named attributes without consent."""
+    registry.get_agency(session=session, agency_id=data.agency_id)
+    if data.service_id is not None:
+        svc = registry.get_service(session=session, service_id=data.service_id)
+        if svc.agency_id != data.agency_id:
+            raise Invalid("The service must belong to the agency the legal basis is for.")
+    if data.valid_until is not None and data.valid_until <= data.valid_from:
+        raise Invalid("valid_until must come after valid_from.")
+    attributes = _catalogue_entries(session, data.attributes)
+    sources = {(a.source_agency_id, a.source_organization_id) for a in attributes}
+    source_agency, source_org = sources.pop() if len(sources) == 1 else (None, None)
+    basis = LegalBasis(**data.model_dump(exclude={"attributes"}), attributes=sorted(set(data.attributes)),
+                       source_agency_id=source_agency, source_organization_id=source_org, created_at=clock.now())
+    session.add(basis)
+    session.flush()
+    return basis
+
+
+def get_legal_basis(*, session: Session, legal_basis_id: UUID) -> LegalBasis:
+    basis = session.get(LegalBasis, legal_basis_id)
+    if basis is None:
+        raise NotFound(f"No legal basis with id {legal_basis_id}.")
+    return basis
+
+
+def list_legal_bases(*, session: Session, agency_id: UUID | None, page: PageParams
+                     ) -> tuple[list[LegalBasis], str | None]:
+    stmt = select(LegalBasis)
+    if agency_id is not None:
+        stmt = stmt.where(LegalBasis.agency_id == agency_id)
+    return paginate(session, stmt, id_column=LegalBasis.id, page=page)
+
+
+# The policy decision point ---------------------------------------------------------------------
+
+
+class Reason(StrEnum):
+    CONSENT = "consent"
+    LEGAL_BASIS = "legal_basis"
+    NO_CONSENT_OR_LEGAL_BASIS = "no_consent_or_legal_basis"
+    ATTRIBUTE_NOT_COVERED = "attribute_not_covered"
+    PURPOSE_MISMATCH = "purpose_mismatch"
+    CONSENT_NOT_GIVEN = "consent_not_given"
+    CONSENT_REJECTED = "consent_rejected"
+    CONSENT_PAUSED = "consent_paused"
+    CONSENT_EXPIRED = "consent_expired"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    CONSENT_REVOKED = "consent_revoked"
+    SERVICE_MISMATCH = "service_mismatch"
+    DECLINED_BY_PERSON = "declined_by_person"
+
+
+REASON_TEXT = {
+    Reason.NO_CONSENT_OR_LEGAL_BASIS: "There is no consent from this person and no legal basis for this request.",
+    Reason.ATTRIBUTE_NOT_COVERED: "The request asks for attributes the consent or legal basis does not cover: {extra}.",
+    Reason.PURPOSE_MISMATCH: "The request's purpose is not the one the person consented to.",
+    Reason.CONSENT_NOT_GIVEN: "The person has not yet given this consent.",
+    Reason.CONSENT_REJECTED: "The person refused this consent.",
+    Reason.CONSENT_PAUSED: "The person has paused this consent.",
+    Reason.CONSENT_EXPIRED: "This consent has expired.",
+    Reason.CONSENT_WITHDRAWN: "The person has withdrawn this consent.",
+    Reason.CONSENT_REVOKED: "The agency ended this consent.",
+    Reason.SERVICE_MISMATCH: "The legal basis covers another service.",
+    Reason.DECLINED_BY_PERSON: "The person declined to share this data.",
+}
+_STATUS_REASON = {
+    S.REQUESTED: Reason.CONSENT_NOT_GIVEN, S.REJECTED: Reason.CONSENT_REJECTED, S.PAUSED: Reason.CONSENT_PAUSED,
+    S.EXPIRED: Reason.CONSENT_EXPIRED, S.WITHDRAWN: Reason.CONSENT_WITHDRAWN, S.REVOKED: Reason.CONSENT_REVOKED,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    permit: bool
+    reason: Reason
+    detail: str
+    consent_id: UUID | None = None
+    legal_basis_id: UUID | None = None
+    requires_preview: bool = False
+
+
+def _deny(reason: Reason, *, consent_id: UUID | None = None, legal_basis_id: UUID | None = None,
+          extra: str = "") -> Decision:
+    return Decision(False, reason, REASON_TEXT[reason].format(extra=extra), consent_id, legal_basis_id)
+
+
+def _judge_consent(consent: Consent, attributes: list[str], purpose: Purpose, now: datetime) -> Decision:
+    _expire_if_due(consent, now)
+    if consent.status is not S.ACTIVE:
+        return _deny(_STATUS_REASON[consent.status], consent_id=consent.id)
+    outside = sorted(set(attributes) - set(consent.attributes))
+    if outside:
+        return _deny(Reason.ATTRIBUTE_NOT_COVERED, consent_id=consent.id, extra=", ".join(outside))
+    if purpose is not consent.purpose:
+        return _deny(Reason.PURPOSE_MISMATCH, consent_id=consent.id)
+    return Decision(True, Reason.CONSENT, "Permitted under the person's consent.", consent.id, None,
+                    consent.requires_preview)
+
+
+def _judge_basis(basis: LegalBasis, agency_id: UUID, service_id: UUID | None, attributes: list[str],
+                 purpose: Purpose, now: datetime) -> Decision:
+    if basis.agency_id != agency_id or now < basis.valid_from or (basis.valid_until and now >= basis.valid_until):
+        return _deny(Reason.NO_CONSENT_OR_LEGAL_BASIS, legal_basis_id=basis.id)
+    if basis.service_id is not None and basis.service_id != service_id:
+        return _deny(Reason.SERVICE_MISMATCH, legal_basis_id=basis.id)
+    outside = sorted(set(attributes) - set(basis.attributes))
+    if outside:
+        return _deny(Reason.ATTRIBUTE_NOT_COVERED, legal_basis_id=basis.id, extra=", ".join(outside))
+    if purpose is not basis.purpose:
+        return _deny(Reason.PURPOSE_MISMATCH, legal_basis_id=basis.id)
+    return Decision(True, Reason.LEGAL_BASIS, f"Permitted by law: {basis.citation}.", None, basis.id)
+
+
+def decide(
+    *, session: Session, clock: Clock, signer: Signer, agency_id: UUID, subject_id: UUID, attributes: list[str],
+    purpose: Purpose, consent_id: UUID | None = None, legal_basis_id: UUID | None = None,
+    service_id: UUID | None = None,
+) -> Decision:
+    """Permit or deny one agency's request for a person's attributes, with the reason.
+
+    With neither a consent nor a legal basis cited, the agency's own consents from the person and the
+    legal bases for the agency are tried; a permit wins, otherwise the most telling denial is given.
+    """
+    now = clock.now()
+    candidates: list[Decision] = []
+    if consent_id is not None:
+        consent = session.get(Consent, consent_id)
+        # A consent given to another agency is no consent for this one.
+        if consent is None or consent.subject_id != subject_id or str(agency_id) not in consent.recipients:
+            return _deny(Reason.NO_CONSENT_OR_LEGAL_BASIS)
+        _refresh(session, consent, clock, signer)
+        candidates.append(_judge_consent(consent, attributes, purpose, now))
+    elif legal_basis_id is not None:
+        basis = session.get(LegalBasis, legal_basis_id)
+        if basis is None:
+            return _deny(Reason.NO_CONSENT_OR_LEGAL_BASIS)
+        candidates.append(_judge_basis(basis, agency_id, service_id, attributes, purpose, now))
+    else:
+        consents = session.scalars(
+            select(Consent).where(Consent.subject_id == subject_id, Consent.requester_agency_id == agency_id)
+            .order_by(Consent.updated_at.desc())
+        ).all()
+        for consent in consents:
+            _refresh(session, consent, clock, signer)
+            candidates.append(_judge_consent(consent, attributes, purpose, now))
+        bases = session.scalars(select(LegalBasis).where(
+            LegalBasis.agency_id == agency_id, or_(LegalBasis.service_id.is_(None), LegalBasis.service_id == service_id)
+        )).all()
+        candidates += [_judge_basis(b, agency_id, service_id, attributes, purpose, now) for b in bases]
+    permits = [d for d in candidates if d.permit]
+    if permits:
+        return permits[0]
+    # The denial about the consent that best fits the request says most: prefer state over scope.
+    relevant = [d for d in candidates if d.reason is not Reason.NO_CONSENT_OR_LEGAL_BASIS]
+    return relevant[0] if relevant else _deny(Reason.NO_CONSENT_OR_LEGAL_BASIS)
+
+
+def record_use(*, session: Session, consent_id: UUID, clock: Clock, signer: Signer) -> None:
+    """Count one use of a consent; a one-off consent ends with its use."""
+    consent = session.get(Consent, consent_id)
+    if consent is None:
+        return
+    consent.uses += 1
+    if consent.one_off and consent.status is S.ACTIVE:
+        _log(consent, to=S.EXPIRED, actor="clock", at=clock.now(), note="one-off consent used")
+        _resign(consent, signer)
+    session.flush()
+
+
+def names_of_consents(*, session: Session, consent_ids: set[UUID]) -> dict[UUID, str]:
+    """The purpose text of each consent, for the person's access log."""
+    if not consent_ids:
+        return {}
+    return dict(session.execute(select(Consent.id, Consent.purpose_text).where(Consent.id.in_(consent_ids))).all())
+
+
+def citations_of(*, session: Session, legal_basis_ids: set[UUID]) -> dict[UUID, str]:
+    """The citation of each legal basis, for the person's access log."""
+    if not legal_basis_ids:
+        return {}
+    return dict(session.execute(
+        select(LegalBasis.id, LegalBasis.citation).where(LegalBasis.id.in_(legal_basis_ids))).all())
+
+
+# Bulk load (the demo's history) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedConsent:
+    """A standing consent given at `given_at` and used `uses` times since."""
+
+    id: UUID
+    subject_id: UUID
+    requester_agency_id: UUID
+    source_organization_id: UUID | None
+    source_agency_id: UUID | None
+    attributes: list[str]
+    purpose: Purpose
+    purpose_text: str
+    given_at: datetime
+    valid_until: datetime | None
+    uses: int
+
+
+def import_consents(*, session: Session, rows: list[ImportedConsent], signer: Signer) -> int:
+    """Load many given consents, each with its two events and a signed receipt, in a few statements."""
+    from sqlalchemy import insert
+
+    from govcx.core.ids import new_id
+
+    consents, events = [], []
+    for row in rows:
+        record = Consent(
+            id=row.id, subject_id=row.subject_id, requester_agency_id=row.requester_agency_id,
+            source_agency_id=row.source_agency_id, source_organization_id=row.source_organization_id,
+            recipients=[str(row.requester_agency_id)], purpose=row.purpose, purpose_text=row.purpose_text,
+            legal_basis=LegalBasisKind.CONSENT, attributes=sorted(row.attributes), one_off=False,
+            requires_preview=False, valid_from=row.given_at, valid_until=row.valid_until, notice_version="1",
+            withdraw_method=WITHDRAW_METHOD, language="en", status=S.ACTIVE, uses=row.uses,
+            created_at=row.given_at, updated_at=row.given_at,
+        )
+        values = {c.key: getattr(record, c.key) for c in Consent.__table__.columns if c.key != "receipt"}
+        consents.append({**values, "receipt": signer.sign(receipt_claims(record))})
+        events += [
+            {"id": new_id(), "consent_id": row.id, "at": row.given_at, "from_status": None, "to_status": S.REQUESTED,
+             "actor": "controller", "note": ""},
+            {"id": new_id(), "consent_id": row.id, "at": row.given_at, "from_status": S.REQUESTED.value,
+             "to_status": S.ACTIVE, "actor": "subject", "note": ""},
+        ]
+    if consents:
+        session.execute(insert(Consent), consents)
+        session.execute(insert(ConsentEvent), events)
+    return len(consents)

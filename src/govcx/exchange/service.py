@@ -1,0 +1,375 @@
+"""Exchange rules: ask the policy decision point, hand over only what is covered, log every decision."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.orm import Session
+
+from govcx.consent import service as consent
+from govcx.consent.models import Purpose
+from govcx.core.clock import Clock
+from govcx.core.crypto import FieldCipher
+from govcx.core.errors import Conflict, Invalid, NotFound
+from govcx.core.pagination import PageParams, decode_cursor, encode_cursor
+from govcx.core.signing import Signer, verify_with_jwks
+from govcx.exchange import schemas
+from govcx.exchange.models import (
+    AccessLogCheckpoint,
+    AccessLogEntry,
+    AccessLogHead,
+    ExchangeRequest,
+    RequestStatus,
+)
+from govcx.registry import service as registry
+from govcx.vault import service as vault
+
+GENESIS = "0" * 64
+CHECKPOINT_EVERY = 1000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ENTRY = AccessLogEntry.__table__
+_HEAD = AccessLogHead.__table__
+
+
+# The hash chain ----------------------------------------------------------------------------------
+
+
+def to_micros(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _hex(value: UUID | None) -> str:
+    return value.hex if value is not None else ""
+
+
+def entry_line(row: dict[str, Any]) -> str:
+    """The text an entry's hash covers, built from the values exactly as they are stored."""
+    return "|".join((
+        str(row["at_us"]), _hex(row["subject_id"]), _hex(row["requester_agency_id"]), _hex(row["service_id"]),
+        row["purpose"], row["attributes"], row["decision"], row["reason"], _hex(row["consent_id"]),
+        _hex(row["legal_basis_id"]), _hex(row["request_id"]),
+    ))
+
+
+def chain(prev_hash: str, line: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{line}".encode()).hexdigest()
+
+
+def _checkpoint(session: Session, signer: Signer, seq: int, digest: str, at: datetime) -> None:
+    signature = signer.sign({"log": "govcx access log", "seq": seq, "hash": digest, "at": at.isoformat()})
+    session.add(AccessLogCheckpoint(seq=seq, hash=digest, signature=signature, at=at))
+
+
+def append(*, session: Session, signer: Signer, entries: list[dict[str, Any]], at: datetime) -> list[int]:
+    """Append entries to the access log, in order; return their numbers.
+
+    The head row is updated first: on PostgreSQL that row lock, on SQLite the write lock, makes
+    concurrent appends take turns, so numbers never repeat and every entry links to the one before.
+    """
+    if not entries:
+        return []
+    head = session.execute(
+        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + len(entries))
+        .returning(_HEAD.c.seq, _HEAD.c.hash)
+    ).first()
+    if head is None:
+        session.execute(insert(_HEAD).values(id=1, seq=len(entries), hash=GENESIS))
+        last, prev = len(entries), GENESIS
+    else:
+        last, prev = head
+    seq = last - len(entries)
+    rows = []
+    for entry in entries:
+        seq += 1
+        digest = chain(prev, entry_line(entry))
+        rows.append({**entry, "seq": seq, "prev_hash": prev, "hash": digest})
+        if seq % CHECKPOINT_EVERY == 0:
+            _checkpoint(session, signer, seq, digest, at)
+        prev = digest
+    session.execute(insert(_ENTRY), rows)
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(hash=prev))
+    session.flush()
+    return [r["seq"] for r in rows]
+
+
+def _entry(request: ExchangeRequest, *, decision: str, reason: str, at: datetime, consent_id: UUID | None,
+           legal_basis_id: UUID | None) -> dict[str, Any]:
+    return {
+        "at_us": to_micros(at), "subject_id": request.subject_id, "requester_agency_id": request.requester_agency_id,
+        "service_id": request.service_id, "purpose": request.purpose, "attributes": ",".join(request.attributes),
+        "decision": decision, "reason": reason, "consent_id": consent_id, "legal_basis_id": legal_basis_id,
+        "request_id": request.id,
+    }
+
+
+# Requests ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    request: ExchangeRequest
+    detail: str
+    facts: list[Any]
+    log_seq: int | None
+
+    @property
+    def denied(self) -> bool:
+        return self.request.status is RequestStatus.DENIED
+
+
+def _check_input(session: Session, data: schemas.ExchangeRequestCreate) -> list[str]:
+    try:
+        registry.get_person(session=session, person_id=data.subject_id)
+    except NotFound as exc:
+        raise Invalid(exc.detail) from exc
+    if data.consent_id is not None and data.legal_basis_id is not None:
+        raise Invalid("Cite a consent or a legal basis, not both.")
+    attributes = sorted(set(data.attributes))
+    known = vault.catalogue(session=session)
+    unknown = [k for k in attributes if k not in known]
+    if unknown:
+        raise Invalid(f"Not in the data catalogue: {', '.join(unknown)}.")
+    if data.service_id is not None:
+        try:
+            registry.get_service(session=session, service_id=data.service_id)
+        except NotFound as exc:
+            raise Invalid(exc.detail) from exc
+    return attributes
+
+
+def _disclose(session: Session, *, request: ExchangeRequest, decision: consent.Decision, clock: Clock,
+              signer: Signer, cipher: FieldCipher) -> Outcome:
+    now = clock.now()
+    facts = vault.current_facts(session=session, cipher=cipher, subject_id=request.subject_id,
+                                keys=request.attributes)
+    if decision.consent_id is not None:
+        consent.record_use(session=session, consent_id=decision.consent_id, clock=clock, signer=signer)
+    request.status, request.decided_at = RequestStatus.ANSWERED, now
+    [seq] = append(session=session, signer=signer, at=now, entries=[_entry(
+        request, decision="permit", reason=decision.reason.value, at=now, consent_id=decision.consent_id,
+        legal_basis_id=decision.legal_basis_id)])
+    return Outcome(request, decision.detail, facts, seq)
+
+
+def _refuse(session: Session, *, request: ExchangeRequest, decision: consent.Decision, clock: Clock,
+            signer: Signer) -> Outcome:
+    now = clock.now()
+    request.status, request.decided_at = RequestStatus.DENIED, now
+    [seq] = append(session=session, signer=signer, at=now, entries=[_entry(
+        request, decision="deny", reason=decision.reason.value, at=now, consent_id=decision.consent_id,
+        legal_basis_id=decision.legal_basis_id)])
+    return Outcome(request, decision.detail, [], seq)
+
+
+def ask(
+    *, session: Session, agency_id: UUID, data: schemas.ExchangeRequestCreate, clock: Clock, signer: Signer,
+    cipher: FieldCipher,
+) -> Outcome:
+    """Decide an agency's request for a person's data; log the decision; on permit, answer with the facts."""
+    attributes = _check_input(session, data)
+    decision = consent.decide(
+        session=session, clock=clock, signer=signer, agency_id=agency_id, subject_id=data.subject_id,
+        attributes=attributes, purpose=data.purpose, consent_id=data.consent_id,
+        legal_basis_id=data.legal_basis_id, service_id=data.service_id,
+    )
+    request = ExchangeRequest(
+        requester_agency_id=agency_id, subject_id=data.subject_id, service_id=data.service_id,
+        purpose=data.purpose.value, attributes=attributes, consent_id=decision.consent_id,
+        legal_basis_id=decision.legal_basis_id, status=RequestStatus.AWAITING_PERSON,
+        reason=decision.reason.value, created_at=clock.now(), decided_at=None,
+    )
+    session.add(request)
+    session.flush()
+    if not decision.permit:
+        return _refuse(session, request=request, decision=decision, clock=clock, signer=signer)
+    if decision.requires_preview:
+        return Outcome(request, "The person previews the data and confirms before it is shared.", [], None)
+    return _disclose(session, request=request, decision=decision, clock=clock, signer=signer, cipher=cipher)
+
+
+def get_answer(
+    *, session: Session, agency_id: UUID, request_id: UUID, cipher: FieldCipher
+) -> Outcome:
+    """Return the state of one of the agency's own requests, with the facts once the person confirmed."""
+    request = session.get(ExchangeRequest, request_id)
+    if request is None or request.requester_agency_id != agency_id:
+        raise NotFound(f"No exchange request with id {request_id}.")
+    facts = vault.current_facts(session=session, cipher=cipher, subject_id=request.subject_id,
+                                keys=request.attributes) if request.status is RequestStatus.ANSWERED else []
+    detail = {"answered": "Shared.", "denied": "Denied.", "awaiting_person": "Waiting for the person."}
+    return Outcome(request, detail[request.status.value], facts, None)
+
+
+def pending_for_person(*, session: Session, person_id: UUID, cipher: FieldCipher) -> list[schemas.PendingRequestRead]:
+    """Requests waiting for the person's preview, with exactly what would be shared."""
+    requests = session.scalars(select(ExchangeRequest).where(
+        ExchangeRequest.subject_id == person_id, ExchangeRequest.status == RequestStatus.AWAITING_PERSON
+    ).order_by(ExchangeRequest.id)).all()
+    names = {a.id: a.name for a in registry.all_agencies(session=session)}
+    return [schemas.PendingRequestRead(
+        id=r.id, requester_name=names.get(r.requester_agency_id, ""), purpose=Purpose(r.purpose),
+        created_at=r.created_at,
+        facts=vault.current_facts(session=session, cipher=cipher, subject_id=person_id, keys=r.attributes),
+    ) for r in requests]
+
+
+def settle_preview(
+    *, session: Session, person_id: UUID, request_id: UUID, share: bool, clock: Clock, signer: Signer,
+    cipher: FieldCipher,
+) -> Outcome:
+    """The person confirms or declines sharing after the preview; either way the decision is logged."""
+    request = session.get(ExchangeRequest, request_id)
+    if request is None or request.subject_id != person_id:
+        raise NotFound(f"No request with id {request_id}.")
+    if request.status is not RequestStatus.AWAITING_PERSON:
+        raise Conflict("This request has already been settled.")
+    if not share:
+        decision = consent.Decision(False, consent.Reason.DECLINED_BY_PERSON,
+                                    consent.REASON_TEXT[consent.Reason.DECLINED_BY_PERSON], request.consent_id)
+        return _refuse(session, request=request, decision=decision, clock=clock, signer=signer)
+    # Decided again: the consent may have been withdrawn or run out while the request waited.
+    decision = consent.decide(
+        session=session, clock=clock, signer=signer, agency_id=request.requester_agency_id,
+        subject_id=request.subject_id, attributes=request.attributes, purpose=Purpose(request.purpose),
+        consent_id=request.consent_id, service_id=request.service_id,
+    )
+    if not decision.permit:
+        return _refuse(session, request=request, decision=decision, clock=clock, signer=signer)
+    return _disclose(session, request=request, decision=decision, clock=clock, signer=signer, cipher=cipher)
+
+
+def answer_of(outcome: Outcome) -> schemas.ExchangeAnswer:
+    r = outcome.request
+    return schemas.ExchangeAnswer(
+        request_id=r.id, status=r.status.value, reason=r.reason, detail=outcome.detail, consent_id=r.consent_id,
+        legal_basis_id=r.legal_basis_id, facts=outcome.facts,
+    )
+
+
+# The person's access log -------------------------------------------------------------------------
+
+
+def access_log_for(
+    *, session: Session, person_id: UUID, page: PageParams
+) -> tuple[list[schemas.AccessLogEntryRead], str | None]:
+    """Who asked for the person's data, when, why and under what: newest first, every decision."""
+    stmt = select(AccessLogEntry).where(AccessLogEntry.subject_id == person_id)
+    if page.cursor:
+        stmt = stmt.where(AccessLogEntry.seq < decode_cursor(page.cursor).int)
+    rows = list(session.scalars(stmt.order_by(AccessLogEntry.seq.desc()).limit(page.limit + 1)))
+    cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        cursor = encode_cursor(UUID(int=rows[-1].seq))
+    agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
+    purposes = consent.names_of_consents(session=session, consent_ids={r.consent_id for r in rows if r.consent_id})
+    citations = consent.citations_of(session=session,
+                                     legal_basis_ids={r.legal_basis_id for r in rows if r.legal_basis_id})
+    return [schemas.AccessLogEntryRead(
+        seq=r.seq, at=_EPOCH + timedelta(microseconds=r.at_us), requester_agency_id=r.requester_agency_id,
+        requester_name=agencies.get(r.requester_agency_id, ""), service_id=r.service_id, purpose=r.purpose,
+        attributes=r.attributes.split(",") if r.attributes else [], decision=r.decision, reason=r.reason,
+        consent_id=r.consent_id, legal_basis_id=r.legal_basis_id,
+        basis=(purposes.get(r.consent_id, "") if r.consent_id else citations.get(r.legal_basis_id, "")
+               if r.legal_basis_id else ""),
+        request_id=r.request_id,
+    ) for r in rows], cursor
+
+
+# Verifying the whole chain -----------------------------------------------------------------------
+
+# The hashed line is assembled by the database, so each row crosses into Python as four strings.
+_SQLITE_ROWS = (
+    "SELECT seq, prev_hash, hash, CAST(at_us AS TEXT) || '|' || subject_id || '|' || requester_agency_id || '|' || "
+    "COALESCE(service_id, '') || '|' || purpose || '|' || attributes || '|' || decision || '|' || reason || '|' || "
+    "COALESCE(consent_id, '') || '|' || COALESCE(legal_basis_id, '') || '|' || request_id "
+    "FROM access_log_entry ORDER BY seq"
+)
+_POSTGRES_ROWS = (
+    "SELECT seq, prev_hash, hash, concat_ws('|', at_us::text, replace(subject_id::text, '-', ''), "
+    "replace(requester_agency_id::text, '-', ''), COALESCE(replace(service_id::text, '-', ''), ''), purpose, "
+    "attributes, decision, reason, COALESCE(replace(consent_id::text, '-', ''), ''), "
+    "COALESCE(replace(legal_basis_id::text, '-', ''), ''), replace(request_id::text, '-', '')) "
+    "FROM access_log_entry ORDER BY seq"
+)
+_BATCH = 20_000
+
+
+def _rows(connection: Connection) -> Any:
+    """Stream every entry in order as plain strings, without building a million ORM objects."""
+    raw = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        cursor = raw.cursor(name="govcx_audit_verify")  # server-side: rows arrive in batches, not all at once
+        cursor.itersize = _BATCH
+        cursor.execute(_POSTGRES_ROWS)
+    else:
+        cursor = raw.cursor()
+        cursor.arraysize = _BATCH
+        cursor.execute(_SQLITE_ROWS)
+    while batch := cursor.fetchmany(_BATCH):
+        yield batch
+    cursor.close()
+
+
+def verify(
+    *, connection: Connection, jwks: dict[str, Any], progress: Callable[[int], None] | None = None
+) -> schemas.VerifyReport:
+    """Check the whole access log: every hash, every link, every number, and every signed checkpoint."""
+    started = time.perf_counter()
+    checkpoints = {
+        seq: (digest, signature) for seq, digest, signature in connection.execute(
+            select(AccessLogCheckpoint.seq, AccessLogCheckpoint.hash, AccessLogCheckpoint.signature))
+    }
+    head = connection.execute(select(AccessLogHead.seq, AccessLogHead.hash)).first()
+    # A million short-lived row tuples would wake the cycle collector thousands of times for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        count, bad, problem = _walk(connection, checkpoints, head, jwks, progress)
+    finally:
+        if collecting:
+            gc.enable()
+    return schemas.VerifyReport(ok=problem is None, entries=count, checkpoints=len(checkpoints), first_bad_entry=bad,
+                                problem=problem, seconds=round(time.perf_counter() - started, 3))
+
+
+def _walk(
+    connection: Connection, checkpoints: dict[int, tuple[str, str]], head: Any, jwks: dict[str, Any],
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int | None, str | None]:
+    """Return how many entries were read, and the first bad entry with what is wrong with it (or None)."""
+    sha256 = hashlib.sha256
+    expected_seq, running, count = 1, GENESIS, 0
+    for batch in _rows(connection):
+        for seq, prev, digest, line in batch:
+            if seq != expected_seq:
+                return count, expected_seq, f"entry {expected_seq} is missing (removed, or renumbered)."
+            if sha256(f"{prev}\n{line}".encode()).hexdigest() != digest:
+                return count, seq, f"entry {seq} was changed: its content no longer matches its hash."
+            if prev != running:
+                return count, seq, f"entry {seq} is out of order: it does not follow entry {seq - 1}."
+            running = digest
+            expected_seq += 1
+            count += 1
+            if seq in checkpoints and checkpoints[seq][0] != digest:
+                return count, seq, f"entry {seq} disagrees with the signed checkpoint there: the chain was rewritten."
+        if progress is not None:
+            progress(len(batch))
+    for seq, (digest, signature) in sorted(checkpoints.items()):
+        claims = verify_with_jwks(signature, jwks)
+        if claims is None or claims.get("seq") != seq or claims.get("hash") != digest:
+            return count, seq, f"the checkpoint at entry {seq} is not validly signed."
+        if seq >= expected_seq:
+            return count, expected_seq, f"entry {expected_seq} is missing: a signed checkpoint vouches for {seq}."
+    if head is not None and (head[0] != expected_seq - 1 or head[1] != running):
+        return count, min(expected_seq, head[0]), (
+            f"the log ends at entry {expected_seq - 1} but its head says {head[0]}: entries were removed.")
+    return count, None, None
