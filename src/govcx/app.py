@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # and the facts it holds (the vault replaces the registry's).
     timeline.register_entries({"interaction"}, crm_service.interaction_entries)
     timeline.register_entries({"case"}, crm_service.case_entries)
+    timeline.register_entries({"consent"}, crm_service.consent_entries)
+    timeline.register_entries({"data_use"}, crm_service.data_use_entries)
     timeline.register_facts(crm_service.registry_facts)
 
     app.include_router(registry_router)

@@ -129,3 +129,14 @@ class LegalBasisRead(BaseModel):
 
 
 LegalBasisPage = CursorPage[LegalBasisRead]
+
+
+class ConsentChangeRead(BaseModel):
+    """One change of one of a person's consents, for their timeline."""
+
+    at: datetime
+    consent_id: UUID
+    requester_agency_id: UUID
+    purpose_text: str
+    to_status: str
+    actor: str

@@ -446,3 +446,19 @@ def import_consents(*, session: Session, rows: list[ImportedConsent], signer: Si
         session.execute(insert(Consent), consents)
         session.execute(insert(ConsentEvent), events)
     return len(consents)
+
+
+def changes_for_subject(
+    *, session: Session, person_id: UUID, requester_agency_id: UUID | None, before: datetime | None, limit: int
+) -> list[schemas.ConsentChangeRead]:
+    """The person's consent changes, newest first (optionally only one requester's, only before a time)."""
+    stmt = (select(ConsentEvent, Consent.requester_agency_id, Consent.purpose_text)
+            .join(Consent, Consent.id == ConsentEvent.consent_id).where(Consent.subject_id == person_id))
+    if requester_agency_id is not None:
+        stmt = stmt.where(Consent.requester_agency_id == requester_agency_id)
+    if before is not None:
+        stmt = stmt.where(ConsentEvent.at < before)
+    rows = session.execute(stmt.order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc()).limit(limit))
+    return [schemas.ConsentChangeRead(at=event.at, consent_id=event.consent_id, requester_agency_id=requester,
+                                      purpose_text=purpose_text, to_status=event.to_status.value, actor=event.actor)
+            for event, requester, purpose_text in rows]

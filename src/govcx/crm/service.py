@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from govcx.consent import service as consent
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import Actor, StaffMember, authorize
@@ -26,6 +27,7 @@ from govcx.crm.models import (
 from govcx.crm.timeline import HeldFact, TimelineEntry, TimelineQuery, TimelineViewer
 from govcx.crm.timeline import entries as timeline_entries
 from govcx.crm.timeline import facts as timeline_facts
+from govcx.exchange import service as exchange
 from govcx.registry import service as registry
 from govcx.registry.models import Channel, Person, Service
 
@@ -475,6 +477,55 @@ def case_entries(*, session: Session, query: TimelineQuery) -> Iterable[Timeline
             detail = event.reason if query.viewer.sees_private_of(event.agency_id) else None
         yield TimelineEntry(at=event.at, type="case", source="crm", agency_id=event.agency_id,
                             channel=channel, title=title, detail=detail, ref=f"/api/v1/cases/{case_id}")
+
+
+def _sharing_requester(query: TimelineQuery) -> tuple[bool, UUID | None]:
+    """Whose consents and data uses this viewer may see: (any at all, only this requester's).
+
+    Who asked for a person's data is itself personal: the person and platform admins see every
+    requester's; an agency sees only what it asked for and was granted.
+    """
+    viewer = query.viewer
+    if viewer.is_subject or viewer.platform_wide:
+        return True, query.agency_id
+    if query.agency_id is not None and query.agency_id != viewer.agency_id:
+        return False, None
+    return viewer.agency_id is not None, viewer.agency_id
+
+
+_CONSENT_WORDS = {"requested": "asked for", "active": "given", "rejected": "refused", "paused": "paused",
+                  "withdrawn": "withdrawn", "expired": "expired", "revoked": "ended by the agency"}
+
+
+def consent_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
+    """The person's consent changes as timeline entries, newest first."""
+    visible, requester = _sharing_requester(query)
+    if not visible or query.channel is not None:  # consents are not given on a contact channel
+        return
+    for change in consent.changes_for_subject(session=session, person_id=query.person_id,
+                                              requester_agency_id=requester, before=query.before,
+                                              limit=query.limit):
+        yield TimelineEntry(
+            at=change.at, type="consent", source="consent", agency_id=change.requester_agency_id, channel=None,
+            title=f"Consent {_CONSENT_WORDS.get(change.to_status, change.to_status)}",
+            detail=change.purpose_text, ref=f"/api/v1/me/consents/{change.consent_id}",
+        )
+
+
+def data_use_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
+    """Every decision on a request for the person's data, as timeline entries, newest first."""
+    visible, requester = _sharing_requester(query)
+    if not visible or query.channel is not None:
+        return
+    for use in exchange.uses_for_subject(session=session, person_id=query.person_id,
+                                         requester_agency_id=requester, before=query.before, limit=query.limit):
+        shared = ", ".join(use.attributes)
+        title = (f"{use.requester_name} received {shared}" if use.decision == "permit"
+                 else f"{use.requester_name} was refused {shared}")
+        yield TimelineEntry(
+            at=use.at, type="data_use", source="exchange", agency_id=use.requester_agency_id, channel=None,
+            title=title, detail=f"Purpose: {use.purpose}. Under: {use.basis or use.reason}.",
+        )
 
 
 def registry_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:

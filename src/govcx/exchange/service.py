@@ -269,6 +269,10 @@ def access_log_for(
     if len(rows) > page.limit:
         rows = rows[: page.limit]
         cursor = encode_cursor(UUID(int=rows[-1].seq))
+    return _log_reads(session, rows), cursor
+
+
+def _log_reads(session: Session, rows: list[AccessLogEntry]) -> list[schemas.AccessLogEntryRead]:
     agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
     purposes = consent.names_of_consents(session=session, consent_ids={r.consent_id for r in rows if r.consent_id})
     citations = consent.citations_of(session=session,
@@ -281,7 +285,20 @@ def access_log_for(
         basis=(purposes.get(r.consent_id, "") if r.consent_id else citations.get(r.legal_basis_id, "")
                if r.legal_basis_id else ""),
         request_id=r.request_id,
-    ) for r in rows], cursor
+    ) for r in rows]
+
+
+def uses_for_subject(
+    *, session: Session, person_id: UUID, requester_agency_id: UUID | None, before: datetime | None, limit: int
+) -> list[schemas.AccessLogEntryRead]:
+    """The person's access-log entries, newest first (optionally one requester's, only before a time)."""
+    stmt = select(AccessLogEntry).where(AccessLogEntry.subject_id == person_id)
+    if requester_agency_id is not None:
+        stmt = stmt.where(AccessLogEntry.requester_agency_id == requester_agency_id)
+    if before is not None:
+        stmt = stmt.where(AccessLogEntry.at_us < to_micros(before))
+    rows = list(session.scalars(stmt.order_by(AccessLogEntry.seq.desc()).limit(limit)))
+    return _log_reads(session, rows)
 
 
 # Verifying the whole chain -----------------------------------------------------------------------
