@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     timeline.register_entries({"consent"}, crm_service.consent_entries)
     timeline.register_entries({"data_use"}, crm_service.data_use_entries)
     timeline.register_facts(crm_service.registry_facts)
+    timeline.register_facts(crm_service.vault_facts)
 
     app.include_router(registry_router)
     app.include_router(crm_router)

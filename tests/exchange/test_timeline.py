@@ -43,3 +43,12 @@ def test_filtering_the_timeline_by_type_keeps_only_data_uses(client, cast, key_f
                        headers=key_for(cast.tax)).json()["items"]
 
     assert [i["type"] for i in items] == ["data_use"]
+
+
+def test_staff_see_which_facts_are_held_and_by_whom_but_not_the_values(client, cast, key_for):
+    body = client.get(f"/api/v1/persons/{cast.ana.id}/timeline", headers=key_for(cast.transport)).json()
+
+    held = {f["key"]: f for f in body["facts"]}
+
+    assert held[INTEREST]["source"] == "First Bank"
+    assert "412.50" not in str(body)

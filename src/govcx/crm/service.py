@@ -29,6 +29,7 @@ from govcx.crm.timeline import entries as timeline_entries
 from govcx.crm.timeline import facts as timeline_facts
 from govcx.exchange import service as exchange
 from govcx.registry import service as registry
+from govcx.vault import service as vault
 from govcx.registry.models import Channel, Person, Service
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_ON_CUSTOMER)
@@ -535,6 +536,13 @@ def registry_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer)
         value = getattr(person, field)
         if value:
             yield HeldFact(key=f"person.{field}", label=label, value=value, source="Population register")
+
+
+def vault_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:
+    """What the vault holds about the person, and from whom; the values stay behind an exchange request."""
+    for held in vault.held_attributes(session=session, subject_id=person_id):
+        yield HeldFact(key=held.attribute_key, label=held.attribute_name,
+                       value=f"On record since {held.recorded_at:%d %B %Y}", source=held.source_name)
 
 
 def _service_names(session: Session) -> dict[UUID, str]:

@@ -89,3 +89,12 @@ class PrefillRead(BaseModel):
     service_id: UUID
     known: list[PrefillValue]
     missing: list[str]
+
+
+class HeldAttribute(BaseModel):
+    """That government holds an attribute about someone, and from whom: never the value itself."""
+
+    attribute_key: str
+    attribute_name: str
+    source_name: str
+    recorded_at: datetime

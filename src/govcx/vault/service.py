@@ -166,6 +166,23 @@ def current_facts(
     return [_read(f, attributes, names, cipher) for f in facts]
 
 
+def held_attributes(*, session: Session, subject_id: UUID) -> list[schemas.HeldAttribute]:
+    """Which attributes government holds about a subject, and from which source, without the values.
+
+    Enough for staff never to ask again for what is held; reading a value still goes through an
+    exchange request, with its consent or legal basis and its log entry.
+    """
+    facts = session.scalars(select(Fact).where(Fact.subject_id == subject_id, Fact.is_current.is_(True))
+                            .order_by(Fact.attribute_key)).all()
+    attributes = catalogue(session=session)
+    names = _Names(session)
+    return [schemas.HeldAttribute(
+        attribute_key=f.attribute_key,
+        attribute_name=attributes[f.attribute_key].name if f.attribute_key in attributes else f.attribute_key,
+        source_name=names.of(f)[2], recorded_at=f.recorded_at,
+    ) for f in facts]
+
+
 def fact_history(
     *, session: Session, cipher: FieldCipher, subject_id: UUID, attribute_key: str
 ) -> list[schemas.FactRead]:
