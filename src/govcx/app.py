@@ -19,6 +19,9 @@ from govcx.core.db import make_engine, make_session_factory
 from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from govcx.feedback import spam as feedback_spam
+from govcx.feedback.pages import router as feedback_pages
+from govcx.feedback.router import router as feedback_router
 from govcx.registry.router import router as registry_router
 from govcx.web import mount_web
 
@@ -53,8 +56,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     install_problem_handlers(app)
 
     app.include_router(registry_router)
+    app.include_router(feedback_router)
+    feedback_spam.install(app)
     app.include_router(ops.router)
     mount_web(app)
+    app.include_router(feedback_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(

@@ -30,6 +30,7 @@ class Scope(StrEnum):
     REGISTRY_ADMIN = "registry:admin"
     STAFF_MANAGE = "staff:manage"
     CX_READ = "cx:read"  # CX dashboards: aggregate figures about people, never one person's record
+    FEEDBACK_WRITE = "feedback:write"  # surveys, invitations, follow-up rules and follow-ups
 
 
 class Role(StrEnum):
@@ -42,7 +43,8 @@ class Role(StrEnum):
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE}),
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
-    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ}),
+    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
+                                  Scope.FEEDBACK_WRITE}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 

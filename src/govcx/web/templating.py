@@ -106,6 +106,7 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
         primary = [("Staff console", "/staff"), ("Find a person", "/staff/persons")]
         if viewer.sees_cx:
             primary.append(("Regions", "/cx/regions"))
+            primary.append(("Feedback", "/cx/feedback"))
         primary += public
     elif viewer.citizen is not None:
         primary = [("Home", "/"), ("My details", "/me"), *public]
