@@ -135,7 +135,7 @@ def test_the_truth_file_says_how_many_people_live_in_each_region(demo, truth, uo
     assert capital["is_capital"]
     assert capital["population_share"] >= 2 * max(r["population_share"] for r in planted.values() if r is not capital)
     assert sum(truth["languages"].values()) == PEOPLE and 0 < truth["languages"]["es"] < PEOPLE / 3
-    assert truth["effects"] == []
+    assert all({"kind", "parameters"} <= set(e) for e in truth["effects"])  # each planted effect says how
 
 
 def test_banks_are_data_providers_and_the_catalogue_names_one_source_each(demo, truth, uow):

@@ -32,3 +32,18 @@ def invitation(session: Session, clock: Clock, survey: Survey, **context: Any) -
 def response(session: Session, clock: Clock, survey: Survey, answers: dict[str, Any], **context: Any):  # noqa: ANN201
     data = schemas.ResponseCreate(survey_id=survey.id, answers=answers, **context)
     return service.submit_response(session=session, data=data, source=ResponseSource.API, clock=clock)
+
+
+def fill_feedback(app) -> UUID:  # noqa: ANN001
+    """An open A-11 survey of the first agency with a few answers, for the browser tests; returns its id."""
+    from govcx.core.db import unit_of_work
+    from govcx.registry import service as registry
+
+    clock = app.state.clock
+    with unit_of_work(app.state.session_factory) as session:
+        agency_id = registry.all_agencies(session=session)[0].id
+        made = survey(session, clock, agency_id)
+        for n in range(5):
+            response(session, clock, made, {"trust": 1 + n % 5, "went_well": ["ease"],
+                                            "comments": f"Comment {n}: call 0401234567"})
+    return made.id

@@ -34,6 +34,7 @@ from govcx.core.db import make_engine, make_session_factory, unit_of_work
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.migrations import upgrade
 from govcx.demo import country
+from govcx.demo import feedback as feedback_demo
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -446,10 +447,17 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         generator.people(count=people)
         generator.businesses(people=people)
         generator.accounts()
+        c = generator.country
+        feedback_truth = feedback_demo.generate(
+            factory=make_session_factory(engine), seed=seed, clock=generator.clock, region_ids=c.region_ids,
+            capital=CAPITAL_CODE, people_by_region=c.people_by_region, people=people)
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)
-    _write_json(truth_path, generator.truth(people=people))
+    truth = generator.truth(people=people)
+    truth["effects"] += feedback_truth.pop("effects")
+    truth["feedback"] = feedback_truth
+    _write_json(truth_path, truth)
     c = generator.country
     return DemoResult(
         people=people, households=sum(c.household_sizes.values()), organizations=c.organizations,

@@ -428,3 +428,11 @@ def kpi_report(
             names.get(cell.group, cell.group) if cell.group else "All responses")
     return KpiReport(group_by=group_by, period=period, fiscal_year_start_month=settings.fiscal_year_start_month,
                      suppression_threshold=settings.suppression_threshold, cells=cells)
+
+
+def import_invitations(*, session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert invitations in bulk (the demo generator's history); return how many."""
+    if rows:
+        session.execute(Invitation.__table__.insert(), rows)
+    return len(rows)
+
