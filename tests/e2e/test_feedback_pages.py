@@ -1,5 +1,5 @@
-"""The feedback pages in a real Chromium: axe finds nothing serious, and the widget opens the survey
-in a modal dialog and takes an answer, all under the CSP."""
+"""The feedback widget in a real Chromium: on another site's page it opens the survey in a modal dialog
+that takes an answer, under both sites' CSPs. (The feedback pages' axe checks are in test_pages.)"""
 
 from __future__ import annotations
 
@@ -11,29 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.conftest import Site
-from tests.e2e.test_pages import SERIOUS, Visit, _check, _report, _watch
+from tests.e2e.test_pages import Visit, _report, _watch
 
 pytestmark = pytest.mark.e2e
-
-PAGES = [
-    ("visitor", "/survey/{survey_id}", 200), ("visitor", "/survey/{survey_id}?lang=es", 200),
-    ("visitor", "/survey/{survey_id}?embed=1", 200), ("visitor", "/survey/thanks", 200),
-    ("cx_analyst", "/cx/feedback", 200), ("cx_analyst", "/cx/feedback?group_by=region&period=month", 200),
-    ("cx_analyst", "/cx/feedback/comments", 200), ("cx_analyst", "/cx/feedback/follow-ups", 200),
-    ("cx_analyst", "/cx/feedback/export?quarter=FY2026Q2", 200), ("staff", "/cx/feedback", 403),
-]
-
-
-@pytest.mark.parametrize(("persona", "path", "status"), PAGES, ids=[f"{p}:{u}" for p, u, _ in PAGES])
-def test_feedback_page_is_accessible_and_clean(context_as, site: Site, persona: str, path: str, status: int) -> None:
-    visit, page = _check(context_as(persona), path.format(survey_id=site.survey_id))
-    headings = page.locator("h1").count()
-    page.close()
-
-    serious = [v for v in visit.violations if v["impact"] in SERIOUS]
-    assert visit.status == status
-    assert headings == 1
-    assert not serious and not visit.problems, f"{persona} {path}:\n{_report(visit)}"
 
 
 def test_the_widget_opens_the_survey_in_a_dialog_and_takes_an_answer(browser, site: Site) -> None:
