@@ -2,8 +2,8 @@
 with 95% intervals, period-over-period tests, and suppression of small cells.
 
 SQL does the heavy part on the operational store: one aggregate query per fact table, grouped by
-the chosen dimension and by day. Days roll up into weeks, months or fiscal quarters here (the sums
-are additive), which keeps the SQL the same on SQLite and PostgreSQL. `compute` is the boundary an
+the chosen dimension and by calendar month (by day for weeks). Months roll up into fiscal quarters
+here (the sums are additive), which keeps the SQL the same on SQLite and PostgreSQL. `compute` is the boundary an
 analytics-store implementation can replace: same arguments, same `KpiCell`s.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, extract, func, select
 from sqlalchemy.orm import Session
 
 from govcx.core.errors import Invalid
@@ -25,7 +25,6 @@ from govcx.feedback.schemas import (
     DRIVER_BIT,
     Change,
     Dimension,
-    Driver,
     KpiCell,
     KpiFilters,
     Period,
@@ -190,33 +189,52 @@ def _filtered(stmt: Any, model: Any, day_column: Any, filters: KpiFilters) -> An
     return stmt
 
 
-def _grouped(model: Any, day_column: Any, group_by: Dimension, aggregates: list[Any], filters: KpiFilters) -> Any:
-    keys = [day_column] if group_by is Dimension.NONE else [getattr(model, _DIMENSIONS[group_by]), day_column]
+def _grouped(model: Any, buckets: list[Any], day_column: Any, group_by: Dimension, aggregates: list[Any],
+             filters: KpiFilters) -> Any:
+    keys = buckets if group_by is Dimension.NONE else [getattr(model, _DIMENSIONS[group_by]), *buckets]
     stmt = select(*keys, *aggregates).group_by(*keys)
     return _filtered(stmt, model, day_column, filters)
 
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _buckets(day_column: Any, period: Period) -> list[Any]:
+    # Weeks cross months, so they need days; months and quarters need only (year, month), which
+    # keeps the rows SQL returns to a handful per group.
+    if period is Period.WEEK:
+        return [day_column]
+    return [extract("year", day_column), extract("month", day_column)]
 
 
-def daily_counts(*, session: Session, group_by: Dimension, filters: KpiFilters) -> dict[tuple[Any, date], Counts]:
-    """Sum responses and invitations per (group, day) in two SQL aggregate queries."""
+def _bucket_day(values: Any, period: Period) -> date:
+    if period is Period.WEEK:
+        day = values[0]
+        return day if isinstance(day, date) else date.fromisoformat(str(day))
+    return date(int(values[0]), int(values[1]), 1)
+
+
+def bucket_counts(
+    *, session: Session, group_by: Dimension, period: Period, filters: KpiFilters
+) -> dict[tuple[Any, date], Counts]:
+    """Sum responses and invitations per (group, day or month) in two SQL aggregate queries."""
     out: dict[tuple[Any, date], Counts] = defaultdict(Counts)
     drivers = [d.value for d in DRIVER_BIT]
     width = 0 if group_by is Dimension.NONE else 1
-    for row in session.execute(_grouped(Response, Response.submitted_on, group_by, _response_aggregates(), filters)):
-        key = (row[0] if width else None, _as_date(row[width]))
-        values = [int(v or 0) for v in row[width + 1:]]
+    size = 1 if period is Period.WEEK else 2
+    statement = _grouped(Response, _buckets(Response.submitted_on, period), Response.submitted_on, group_by,
+                         _response_aggregates(), filters)
+    for row in session.execute(statement):
+        key = (row[0] if width else None, _bucket_day(row[width:width + size], period))
+        values = [int(v or 0) for v in row[width + size:]]
         counts = Counts(**dict(zip(_SCALARS, values[:len(_SCALARS)], strict=True)))
         rest = values[len(_SCALARS):]
         counts.positive = dict(zip(drivers, rest[:len(drivers)], strict=True))
         counts.negative = dict(zip(drivers, rest[len(drivers):], strict=True))
         out[key].add(counts)
     invitations = [func.count(), func.count(Invitation.used_at)]
-    for row in session.execute(_grouped(Invitation, Invitation.sent_on, group_by, invitations, filters)):
-        key = (row[0] if width else None, _as_date(row[width]))
-        out[key].add(Counts(invited=int(row[width + 1]), answered_invitations=int(row[width + 2])))
+    statement = _grouped(Invitation, _buckets(Invitation.sent_on, period), Invitation.sent_on, group_by,
+                         invitations, filters)
+    for row in session.execute(statement):
+        key = (row[0] if width else None, _bucket_day(row[width:width + size], period))
+        out[key].add(Counts(invited=int(row[width + size]), answered_invitations=int(row[width + size + 1])))
     return out
 
 
@@ -258,7 +276,8 @@ def compute(
 ) -> list[KpiCell]:
     """Return one KPI cell per (group, period), in group then period order, small cells suppressed."""
     rolled: dict[tuple[Any, str, date], Counts] = defaultdict(Counts)
-    for (group, day), counts in daily_counts(session=session, group_by=group_by, filters=filters).items():
+    for (group, day), counts in bucket_counts(session=session, group_by=group_by, period=period,
+                                              filters=filters).items():
         label, start = period_of(day, period, fiscal_year_start_month)
         rolled[(group, label, start)].add(counts)
     cells: list[KpiCell] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -308,6 +308,3 @@ class KpiFilters(BaseModel):
     since: date | None = None
     until: date | None = Field(default=None, description="Inclusive.")
 
-
-def answer_dict(values: dict[str, Any]) -> dict[str, Answer]:
-    return {k: v for k, v in values.items() if v not in (None, "", [])}

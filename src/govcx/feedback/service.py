@@ -65,7 +65,7 @@ EXPIRED = "This invitation has expired. Thank you for wanting to tell us; ask th
 def create_survey(*, session: Session, agency_id: UUID, data: SurveyCreate, clock: Clock) -> Survey:
     """Create a survey from a template (or custom questions); an existing code gets its next version."""
     registry.get_agency(session=session, agency_id=agency_id)
-    if data.kind is not SurveyKind.CUSTOM and data.thumbs and data.kind is not SurveyKind.A11_V2:
+    if data.thumbs and data.kind is not SurveyKind.A11_V2:
         raise Invalid("Only the A-11 v2 template asks trust as thumbs up or down.")
     questions = templates.questions_for(data.kind, thumbs=data.thumbs) + data.questions
     if not questions:
@@ -140,8 +140,6 @@ def create_invitation(
         **data.model_dump(include=set(Context.model_fields)), language=data.language,
         created_at=now, sent_on=now.date(), expires_at=now + timedelta(days=data.valid_days),
     )
-    if invitation.channel is not None:
-        invitation.channel = str(data.channel.value)  # type: ignore[union-attr]
     session.add(invitation)
     session.flush()
     return invitation, token
@@ -162,7 +160,7 @@ def open_invitation(*, session: Session, token: str, clock: Clock) -> Invitation
 # Responses -------------------------------------------------------------------------------------
 
 
-def _check_answer(question: Question, value: Answer, language: str) -> Answer:
+def _check_answer(question: Question, value: Answer) -> Answer:
     t = question.type
     if t in SCALES:
         low, high = SCALES[t]
@@ -182,13 +180,13 @@ def _check_answer(question: Question, value: Answer, language: str) -> Answer:
     return chosen[0] if t is QuestionType.SINGLE else sorted(set(chosen))
 
 
-def check_answers(questions: list[Question], answers: dict[str, Answer], language: str) -> dict[str, Answer]:
+def check_answers(questions: list[Question], answers: dict[str, Answer]) -> dict[str, Answer]:
     """Return `answers` checked against the questions, free text redacted; refuse what does not fit."""
     by_key = {q.key: q for q in questions}
     unknown = sorted(set(answers) - set(by_key))
     if unknown:
         raise Invalid(f"This survey has no question {unknown[0]}.")
-    checked = {k: _check_answer(by_key[k], v, language) for k, v in answers.items() if v not in ("", [])}
+    checked = {k: _check_answer(by_key[k], v) for k, v in answers.items() if v not in ("", [])}
     missing = [q.key for q in questions if q.required and q.key not in checked]
     if missing:
         raise Invalid(f"Please answer question {missing[0]}; it is required.", question=missing[0])
@@ -269,13 +267,12 @@ def submit_response(
     if data.language not in survey.languages:
         raise Invalid(f"This survey has no {data.language} version.")
     questions = questions_of(survey)
-    answers = check_answers(questions, data.answers, data.language)
+    answers = check_answers(questions, data.answers)
     now = clock.now()
     response = Response(
         survey_id=survey.id, agency_id=survey.agency_id, invitation_id=invitation.id if invitation else None,
         service_id=context.service_id, touchpoint=context.touchpoint,
-        channel=str(context.channel.value if hasattr(context.channel, "value") else context.channel)
-        if context.channel else None,
+        channel=context.channel.value if context.channel else None,
         interaction_ref=context.interaction_ref, case_ref=context.case_ref, region_id=context.region_id,
         language=data.language, source=source, submitted_at=now, submitted_on=now.date(), answers=answers,
         **score(questions, answers),
