@@ -43,7 +43,7 @@ def _answer_in_the_widget(page) -> None:  # noqa: ANN001
     frame.locator("label[for='q-trust-4']").click()
     frame.locator("button[type=submit]").click()
     frame.locator("h1", has_text="Thank you").wait_for()
-    page.locator("dialog button", has_text="Close").click()
+    frame.locator("h1").press("Escape")  # focus is inside the survey's frame
 
 
 @contextlib.contextmanager

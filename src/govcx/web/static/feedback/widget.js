@@ -5,7 +5,7 @@
      <script src="https://govcx.example/static/feedback/widget.js" defer></script>
 
    Without JavaScript the link simply opens the survey page. With it, the survey opens in a native
-   <dialog> (focus moves in and is trapped, Esc closes, focus returns to the link) that frames the
+   <dialog> (focus moves in and is trapped, Esc closes (inside the survey too), focus returns to the link) that frames the
    same page in its embedded layout. No inline script or style: it works under a strict CSP. */
 (function () {
   "use strict";
@@ -50,9 +50,18 @@
     frame.style.height = "calc(100% - 3rem)";
     frame.style.border = "0";
 
+    var surveyOrigin = new URL(frame.src).origin;
+    function onMessage(event) {
+      // Only the framed survey may close its dialog.
+      if (event.origin === surveyOrigin && event.source === frame.contentWindow &&
+          event.data && event.data.govcx === "close-survey") dialog.close();
+    }
+    window.addEventListener("message", onMessage);
+
     dialog.appendChild(bar);
     dialog.appendChild(frame);
     dialog.addEventListener("close", function () {
+      window.removeEventListener("message", onMessage);
       dialog.remove();
       link.focus();
     });
