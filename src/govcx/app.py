@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,6 +24,10 @@ from govcx.crm import service as crm_service
 from govcx.crm import timeline
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
+from govcx.feedback import spam as feedback_spam
+from govcx.feedback.events import FollowUpNeeded
+from govcx.feedback.pages import router as feedback_pages
+from govcx.feedback.router import router as feedback_router
 from govcx.registry.router import router as registry_router
 from govcx.consent.pages import router as consent_pages
 from govcx.consent.router import router as consent_router
@@ -60,9 +65,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.metrics = Metrics()
     app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
-    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked)
+    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys")
 
     install_problem_handlers(app)
+    # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case.
+    events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case,
+                                             factory=app.state.session_factory, clock=app.state.clock),
+                     key="crm.follow_up_case")
     # The person timeline: each domain adds its entries (consent, exchange, feedback plug in here)
     # and the facts it holds (the vault replaces the registry's).
     timeline.register_entries({"interaction"}, crm_service.interaction_entries)
@@ -79,11 +88,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(consent_router)
     app.include_router(exchange_router)
     app.include_router(signing.router)
+    app.include_router(feedback_router)
+    feedback_spam.install(app)
     app.include_router(ops.router)
     mount_web(app)
     app.include_router(vault_pages)
     app.include_router(consent_pages)
     app.include_router(exchange_pages)
+    app.include_router(feedback_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(

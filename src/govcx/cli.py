@@ -27,6 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 audit_app = typer.Typer(help="The access log of every data exchange.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+feedback_app = typer.Typer(help="Surveys, responses and their reports.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
 
 console = Console(stderr=True)
 
@@ -215,6 +217,34 @@ def create_staff(
     except ProblemError as exc:
         _fail(exc.detail)
     typer.echo(json.dumps(summary))
+
+
+@feedback_app.command("export-a11")
+def feedback_export_a11(
+    quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY2026Q1 (GOVCX_FISCAL_YEAR_START_MONTH).")],
+    out: Annotated[Path, typer.Option(help="Folder for the CSVs, one per service.")] = Path("."),
+    agency: Annotated[str | None, typer.Option(help="Only this agency's code; all agencies when left out.")] = None,
+) -> None:
+    """Write the A-11 quarterly CX data collection: a CSV per service with volumes and answer counts."""
+    from govcx.feedback import export
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            exports = export.a11_quarter(session=session, quarter=quarter, agency_code=agency,
+                                         fiscal_year_start_month=settings.fiscal_year_start_month,
+                                         threshold=settings.suppression_threshold)
+    except ProblemError as exc:
+        _fail(exc.detail)
+    finally:
+        engine.dispose()
+    out.mkdir(parents=True, exist_ok=True)
+    for item in exports:
+        path = out / f"{quarter.upper()}-{item.service_code}.csv"
+        path.write_text(item.csv, encoding="utf-8")
+        typer.echo(str(path))
+    console.print(f"{len(exports)} services, {sum(e.responses for e in exports):,} responses in {quarter.upper()}.")
 
 
 if __name__ == "__main__":

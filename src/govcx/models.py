@@ -3,6 +3,7 @@
 from govcx.core import accounts  # noqa: F401
 from govcx.core.db import Base
 from govcx.crm import models as crm_models  # noqa: F401
+from govcx.feedback import models as feedback_models  # noqa: F401
 from govcx.registry import models as registry_models  # noqa: F401
 from govcx.vault import models as vault_models  # noqa: F401
 from govcx.consent import models as consent_models  # noqa: F401

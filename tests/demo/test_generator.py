@@ -258,3 +258,10 @@ def test_the_demo_sign_ins_open_the_staff_console_and_the_citizens_own_page(demo
         answer = sign_in_citizen(browser, credentials["citizen"]["national_id"])
         assert answer.status_code == 303, answer.text
         assert credentials["citizen"]["name"] in browser.get("/me").text
+
+
+def test_the_understaffed_region_is_one_region_in_every_capability(truth):
+    regions = {effect["region"] for effect in truth["effects"] if "understaffed" in effect["name"]}
+
+    assert len(regions) == 1
+    assert regions != {truth["capital"]["region"]}

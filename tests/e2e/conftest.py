@@ -29,6 +29,7 @@ from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
 from tests.factories import crm as crm_factories
 from tests.factories import exchange as exchange_factories
 from tests.factories import registry as factories
+from tests.factories.feedback import fill_feedback
 
 # Tests read their own knobs here; govcx code reads only Settings.
 REQUIRE_BROWSER = os.environ.get("GOVCX_REQUIRE_BROWSER") == "1"
@@ -47,6 +48,7 @@ class Site:
     citizen_id: UUID
     staff_emails: dict[Role, str]
     case_id: UUID | None = None
+    survey_id: UUID | None = None
 
 
 def _square(west: float, south: float) -> dict:
@@ -114,6 +116,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     app = create_app(settings, clock=FixedClock(datetime(2026, 3, 16, 9, 30, tzinfo=UTC)))
     citizen_id, emails, case_id = _fill(app)
+    survey_id = fill_feedback(app)
     # Port 0: the system picks a free port, read back once the server listens (no race with other runs).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -124,7 +127,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             pytest.fail("The govcx server did not start.")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails, case_id=case_id)
+    yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails, case_id=case_id,
+               survey_id=survey_id)
     server.should_exit = True
     thread.join(timeout=10)
     app.state.engine.dispose()

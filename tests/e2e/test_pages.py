@@ -29,6 +29,12 @@ PAGES = [
     ("platform_admin", "/cx/regions", 200),
     ("staff", "/staff/persons/{citizen_id}/timeline", 200), ("staff", "/staff/cases", 200),
     ("staff", "/staff/cases/{case_id}", 200), ("citizen", "/me/cases", 200), ("cx_analyst", "/staff/cases", 403),
+    # Feedback: the survey as anyone answers it (also framed by the widget), and the CX dashboard.
+    ("visitor", "/survey/{survey_id}", 200), ("visitor", "/survey/{survey_id}?lang=es", 200),
+    ("visitor", "/survey/{survey_id}?embed=1", 200), ("visitor", "/survey/thanks", 200),
+    ("cx_analyst", "/cx/feedback", 200), ("cx_analyst", "/cx/feedback?group_by=region&period=month", 200),
+    ("cx_analyst", "/cx/feedback/comments", 200), ("cx_analyst", "/cx/feedback/follow-ups", 200),
+    ("cx_analyst", "/cx/feedback/export?quarter=FY2026Q2", 200), ("staff", "/cx/feedback", 403),
 ]
 
 
@@ -82,7 +88,8 @@ def _check(context, path: str) -> tuple[Visit, object]:  # noqa: ANN001
 
 @pytest.mark.parametrize(("persona", "path", "status"), PAGES, ids=[f"{p}:{u}" for p, u, _ in PAGES])
 def test_page_is_accessible_and_clean(context_as, site: Site, persona: str, path: str, status: int) -> None:
-    visit, page = _check(context_as(persona), path.format(citizen_id=site.citizen_id, case_id=site.case_id))
+    visit, page = _check(context_as(persona), path.format(citizen_id=site.citizen_id, case_id=site.case_id,
+                                                         survey_id=site.survey_id))
     headings = page.locator("h1").count()
     page.close()
 

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     rate_limit_sign_in: str = "10/minute"
     rate_limit_storage_url: str = "memory://"
+    rate_limit_feedback: str = Field(default="20/minute", description="Survey answers per client address.")
     auto_upgrade: bool | None = Field(
         default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
     )

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.consent import service as consent
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import Actor, StaffMember, authorize
 from govcx.core.clock import Clock
-from govcx.core.db import get_or_404
+from govcx.core.db import get_or_404, unit_of_work
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
@@ -28,6 +28,8 @@ from govcx.crm.timeline import HeldFact, TimelineEntry, TimelineQuery, TimelineV
 from govcx.crm.timeline import entries as timeline_entries
 from govcx.crm.timeline import facts as timeline_facts
 from govcx.exchange import service as exchange
+from govcx.feedback import service as feedback
+from govcx.feedback.events import FollowUpNeeded
 from govcx.registry import service as registry
 from govcx.vault import service as vault
 from govcx.registry.models import Channel, Person, Service
@@ -598,9 +600,10 @@ def public_reports(
 ) -> list[Case]:
     """Return public reports (cases about no one in particular), newest first: what Open311 lists.
 
-    A case about a person or an organization is never public.
+    A case about a person or an organization is never public, and neither is a complaint.
     """
-    stmt = select(Case).where(Case.person_id.is_(None), Case.organization_id.is_(None))
+    stmt = select(Case).where(Case.person_id.is_(None), Case.organization_id.is_(None),
+                              Case.is_complaint.is_(False))
     if ids is not None:
         stmt = stmt.where(Case.id.in_(ids))
     if service_id is not None:
@@ -626,3 +629,22 @@ def import_history(
                         (RepeatAsk, repeat_asks)):
         if rows:
             session.execute(insert(model), rows)
+
+
+# Voice of the customer: feedback that needs a follow-up becomes a case --------------------------
+
+
+def open_follow_up_case(event: FollowUpNeeded, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Open a complaint case in the responsible department for a feedback follow-up, and tell feedback.
+
+    Runs after the feedback was committed, in its own unit of work. Feedback about no particular
+    service stays an open follow-up for the team: there is nothing to route it by.
+    """
+    if event.service_id is None:
+        return
+    comment = event.comment or "(no comment given)"
+    with unit_of_work(factory) as session:
+        case = open_case(session=session, agency_id=event.agency_id, staff_id=None, clock=clock,
+                         data=schemas.CaseCreate(service_id=event.service_id, is_complaint=True,
+                                                 description=f"Feedback follow-up ({event.rule}): {comment}"))
+        feedback.link_case(session=session, follow_up_id=event.follow_up_id, case_ref=str(case.id), clock=clock)

@@ -190,10 +190,10 @@ def _rate(counts: Counter[str]) -> float:
 def generate_crm(
     *, factory: sessionmaker[Session], rng: random.Random, ids: Any, now: datetime,
     persons: list[tuple[UUID, UUID | None]], services: list[ServiceRow], agencies: list[UUID],
-    regions: dict[str, UUID], capital: str,
+    regions: dict[str, UUID], understaffed: str,
 ) -> dict[str, Any]:
     """Write a year of contacts, cases and repeat asks; return the truth file's crm part and effects."""
-    slow_code = rng.choice(sorted(code for code in regions if code != capital))
+    slow_code = understaffed
     history = CrmHistory(rng=rng, ids=ids, now=now, services=services, agencies=agencies,
                          slow_region=regions[slow_code])
     totals: Counter[str] = Counter()
@@ -231,8 +231,8 @@ def generate_crm(
     }
 
 
-def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID], capital: str, now: datetime,
-        ids: Any) -> dict[str, Any]:
+def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID], understaffed: str,
+        now: datetime, ids: Any) -> dict[str, Any]:
     """Give the demo country a year of CRM history (the generator's CRM step)."""
     with unit_of_work(factory) as session:
         services = [ServiceRow(s.id, s.code, s.agency_id, s.department_id, s.sla_hours)
@@ -241,4 +241,5 @@ def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID
         # Read in id order so the same seed draws the same history for the same people.
         persons = [(p, r) for p, r in session.execute(select(Person.id, Person.region_id).order_by(Person.id))]
     return generate_crm(factory=factory, rng=seeded(seed, "crm"), ids=ids, now=now, persons=persons,
-                        services=services, agencies=agencies, regions=region_ids, capital=capital)
+                        services=services, agencies=agencies, regions=region_ids,
+                        understaffed=understaffed)

@@ -37,6 +37,7 @@ from govcx.core.signing import Signer
 from govcx.demo import country
 from govcx.demo import crm as demo_crm
 from govcx.demo import once_only as once_only_demo
+from govcx.demo import feedback as feedback_demo
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -456,10 +457,17 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         generator.people(count=people)
         generator.businesses(people=people)
         generator.accounts()
-        crm_truth = demo_crm.run(factory=generator.factory, seed=seed, region_ids=generator.country.region_ids,
-                                 capital=CAPITAL_CODE, now=generator.clock.now(),
+        c = generator.country
+        # One region's offices are understaffed, and every capability shows it its own way.
+        understaffed = seeded(seed, "understaffed").choice(sorted(code for code in c.region_ids
+                                                                   if code != CAPITAL_CODE))
+        crm_truth = demo_crm.run(factory=generator.factory, seed=seed, region_ids=c.region_ids,
+                                 understaffed=understaffed, now=generator.clock.now(),
                                  ids=SeededIds(seeded(seed, "crm-ids")))
         once_only = generator.once_only()
+        feedback_truth = feedback_demo.generate(
+            factory=generator.factory, seed=seed, clock=generator.clock, region_ids=c.region_ids,
+            understaffed=understaffed, people_by_region=c.people_by_region, people=people)
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)
@@ -468,6 +476,8 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
     truth["effects"] += crm_truth["effects"]
     truth["once_only"] = once_only["truth"]
     truth["effects"] += once_only["effects"]
+    truth["effects"] += feedback_truth.pop("effects")
+    truth["feedback"] = feedback_truth
     _write_json(truth_path, truth)
     c = generator.country
     return DemoResult(

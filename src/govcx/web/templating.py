@@ -108,6 +108,7 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
             primary.append(("Case queue", "/staff/cases"))
         if viewer.sees_cx:
             primary.append(("Regions", "/cx/regions"))
+            primary.append(("Feedback", "/cx/feedback"))
         primary += public
     elif viewer.citizen is not None:
         primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),

@@ -1,0 +1,295 @@
+"""Feedback pages: the hosted survey (works without JavaScript; also what the widget frames),
+invitation links, and the CX dashboard for analysts (KPIs, trends, comments, follow-ups, A-11 export)."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query, Request
+from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from govcx.core.accounts import Scope
+from govcx.core.auth import CurrentStaff, StaffMember, authorize
+from govcx.core.clock import Clock
+from govcx.core.config import Settings
+from govcx.core.deps import ClockDep, SessionDep, SettingsDep
+from govcx.core.errors import Invalid
+from govcx.core.pagination import PageParams
+from govcx.feedback import export, schemas, service, templates
+from govcx.feedback.charts import percent_bars
+from govcx.feedback.models import FollowUpState, ResponseSource, Survey
+from govcx.feedback.schemas import Dimension, KpiFilters, Period, QuestionType
+from govcx.feedback.spam import RateLimited
+from govcx.registry import service as registry
+from govcx.registry.models import Channel
+from govcx.web.templating import page_router, render
+
+router = page_router()
+
+FORM_TOKEN_FIELD = "form_token"
+FORM_TOKEN_AGE = 24 * 3600
+COMMENTS_PER_PAGE = 25
+WORDS = {
+    "en": {"submit": "Send feedback", "required": "required", "optional": "optional", "error": "Please check your answers",
+           "thanks": "Thank you for your feedback", "thanks_body": "Your answers help us improve this service.",
+           "honeypot": "Leave this field empty", "choose": "Choose any that apply", "language": "Language",
+           "expired": "This form is too old to send. Reload the page and try again."},
+    "es": {"submit": "Enviar opinión", "required": "obligatorio", "optional": "opcional",
+           "error": "Revise sus respuestas", "thanks": "Gracias por su opinión",
+           "thanks_body": "Sus respuestas nos ayudan a mejorar este servicio.",
+           "honeypot": "Deje este campo vacío", "choose": "Elija todas las que correspondan", "language": "Idioma",
+           "expired": "Este formulario es demasiado antiguo. Recargue la página e inténtelo de nuevo."},
+}
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+CONTEXT_FIELDS = ("service_id", "touchpoint", "channel", "interaction_ref", "case_ref", "region_id")
+
+
+# The survey form -------------------------------------------------------------------------------
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret, salt="govcx-survey-form")
+
+
+def _language(survey: Survey, wanted: str | None) -> str:
+    return wanted if wanted in survey.languages else survey.languages[0]
+
+
+def _question_views(survey: Survey, language: str) -> list[dict[str, Any]]:
+    views = []
+    for q in service.questions_of(survey):
+        choices = ([(o.key, o.label[language]) for o in q.options]
+                   if q.type in (QuestionType.SINGLE, QuestionType.MULTI) else
+                   [] if q.type is QuestionType.TEXT else templates.scale_labels(q, language))
+        views.append({"key": q.key, "type": q.type.value, "required": q.required, "choices": choices,
+                      "prompt": q.prompt[language].replace("{provider}", survey.provider),
+                      "multi": q.type is QuestionType.MULTI})
+    return views
+
+
+def _survey_page(
+    request: Request, *, survey: Survey, language: str, settings: Settings, action: str, embed: bool,
+    context: dict[str, str], values: dict[str, Any] | None = None, error: str | None = None, status_code: int = 200,
+) -> Response:
+    return render(request, "feedback/survey.html", {
+        "survey": survey, "language": language, "words": WORDS[language], "title": survey.title[language],
+        "questions": _question_views(survey, language), "action": action, "embed": embed, "context": context,
+        "values": values or {}, "error": error, "languages": [(code, LANGUAGE_NAMES[code]) for code in survey.languages],
+        "form_token_field": FORM_TOKEN_FIELD, "form_token": _serializer(settings).dumps(str(survey.id)),
+        "layout": "feedback/embed.html" if embed else "base.html",
+    }, status_code=status_code)
+
+
+def _answers_from_form(survey: Survey, form: Any) -> dict[str, schemas.Answer]:
+    answers: dict[str, schemas.Answer] = {}
+    for q in service.questions_of(survey):
+        if q.type is QuestionType.MULTI:
+            chosen = [v for v in form.getlist(q.key) if isinstance(v, str)]
+            if chosen:
+                answers[q.key] = chosen
+            continue
+        raw = form.get(q.key)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        if q.type in schemas.SCALES:
+            try:
+                answers[q.key] = int(raw)
+            except ValueError:
+                raise Invalid(f"Answer {q.key} must be one of the choices.") from None
+        else:
+            answers[q.key] = raw
+    return answers
+
+
+async def _submit(
+    request: Request, *, session: Session, settings: Settings, clock: Clock, survey: Survey, token: str | None,
+    action: str,
+) -> Response:
+    form = await request.form()
+    language = _language(survey, str(form.get("lang") or ""))
+    embed = form.get("embed") == "1"
+    context = {k: str(form.get(k)) for k in CONTEXT_FIELDS if form.get(k)}
+    values = {k: form.getlist(k) for k in form.keys()}
+    try:
+        _serializer(settings).loads(str(form.get(FORM_TOKEN_FIELD, "")), max_age=FORM_TOKEN_AGE)
+    except BadSignature:
+        return _survey_page(request, survey=survey, language=language, settings=settings, action=action, embed=embed,
+                            context=context, values=values, error=WORDS[language]["expired"], status_code=403)
+    try:
+        data = schemas.ResponseCreate(
+            survey_id=None if token else survey.id, invitation_token=token, language=language,
+            answers=_answers_from_form(survey, form), website=str(form.get("website", "")),
+            **({} if token else context),
+        )
+        service.submit_response(session=session, data=data, clock=clock,
+                                source=ResponseSource.WIDGET if embed else ResponseSource.PAGE)
+    except (Invalid, ValueError) as exc:
+        detail = exc.detail if isinstance(exc, Invalid) else "One of the details of this form is not valid."
+        return _survey_page(request, survey=survey, language=language, settings=settings, action=action, embed=embed,
+                            context=context, values=values, error=detail, status_code=422)
+    return RedirectResponse(f"/survey/thanks?lang={language}{'&embed=1' if embed else ''}", status_code=303)
+
+
+@router.get("/survey/thanks")
+def survey_thanks(request: Request, lang: str = "en", embed: str = "") -> Response:
+    language = lang if lang in WORDS else "en"
+    return render(request, "feedback/thanks.html", {
+        "words": WORDS[language], "language": language,
+        "layout": "feedback/embed.html" if embed == "1" else "base.html"})
+
+
+@router.get("/survey/i/{token}")
+def invitation_form(request: Request, token: str, session: SessionDep, clock: ClockDep, settings: SettingsDep,
+                    lang: str | None = None) -> Response:
+    invitation = service.open_invitation(session=session, token=token, clock=clock)
+    survey = service.get_survey(session=session, survey_id=invitation.survey_id)
+    return _survey_page(request, survey=survey, language=_language(survey, lang or invitation.language),
+                        settings=settings, action=f"/survey/i/{token}", embed=False, context={})
+
+
+@router.post("/survey/i/{token}")
+async def invitation_answer(request: Request, token: str, session: SessionDep, clock: ClockDep,
+                            settings: SettingsDep, _: RateLimited) -> Response:
+    invitation = service.open_invitation(session=session, token=token, clock=clock)
+    survey = service.get_survey(session=session, survey_id=invitation.survey_id)
+    return await _submit(request, session=session, settings=settings, clock=clock, survey=survey, token=token,
+                         action=f"/survey/i/{token}")
+
+
+@router.get("/survey/{survey_id}")
+def open_survey_form(
+    request: Request, survey_id: UUID, session: SessionDep, settings: SettingsDep, lang: str | None = None,
+    embed: str = "", service_id: str = "", touchpoint: str = "", channel: str = "", region_id: str = "",
+) -> Response:
+    survey = service.get_survey(session=session, survey_id=survey_id)
+    if not survey.is_open:
+        raise Invalid("This survey is answered by invitation only; use the link you were sent.")
+    context = {k: v for k, v in (("service_id", service_id), ("touchpoint", touchpoint), ("channel", channel),
+                                 ("region_id", region_id)) if v}
+    return _survey_page(request, survey=survey, language=_language(survey, lang), settings=settings,
+                        action=f"/survey/{survey.id}", embed=embed == "1", context=context)
+
+
+@router.post("/survey/{survey_id}")
+async def open_survey_answer(request: Request, survey_id: UUID, session: SessionDep, clock: ClockDep,
+                             settings: SettingsDep, _: RateLimited) -> Response:
+    survey = service.get_survey(session=session, survey_id=survey_id)
+    return await _submit(request, session=session, settings=settings, clock=clock, survey=survey, token=None,
+                         action=f"/survey/{survey.id}")
+
+
+# The CX dashboard ------------------------------------------------------------------------------
+
+
+def _agency_scope(staff: StaffMember) -> UUID | None:
+    authorize(staff, Scope.CX_READ)
+    return None if staff.platform_wide else staff.agency_id
+
+
+def _optional_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        raise Invalid("That choice is not one of the list; pick again.") from None
+
+
+def _optional_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise Invalid("Enter dates as YYYY-MM-DD.") from None
+
+
+def _choices(session: Session, agency_id: UUID | None) -> dict[str, Any]:
+    services = [s for agency, listed in registry.catalogue(session=session)
+                if agency_id is None or agency.id == agency_id for s in listed]
+    return {
+        "services": [(str(s.id), s.name) for s in services],
+        "regions": [(str(r.id), r.name) for r in registry.all_regions(session=session)],
+        "channels": [c.value for c in Channel],
+        "dimensions": [d.value for d in Dimension], "periods": [p.value for p in Period],
+    }
+
+
+@router.get("/cx/feedback")
+def dashboard(
+    request: Request, staff: CurrentStaff, session: SessionDep, settings: SettingsDep,
+    group_by: Dimension = Dimension.SERVICE, period: Period = Period.QUARTER, service_id: str = "",
+    channel: Annotated[Channel | None, Query()] = None, region_id: str = "", since: str = "", until: str = "",
+) -> Response:
+    agency_id = _agency_scope(staff)
+    filters = KpiFilters(agency_id=agency_id, service_id=_optional_uuid(service_id), channel=channel,
+                         region_id=_optional_uuid(region_id), since=_optional_date(since),
+                         until=_optional_date(until))
+    overall = service.kpi_report(session=session, group_by=Dimension.NONE, period=period, filters=filters,
+                                 settings=settings)
+    breakdown = service.kpi_report(session=session, group_by=group_by, period=period, filters=filters,
+                                   settings=settings)
+    trend = [(c.period, c.trust.value if c.trust else None) for c in overall.cells]
+    latest = overall.cells[-1] if overall.cells else None
+    return render(request, "feedback/dashboard.html", {
+        "overall": overall, "breakdown": breakdown, "latest": latest, "chart": percent_bars(trend, what="trust"),
+        "trend": trend, "threshold": settings.suppression_threshold, "drivers": [d.value for d in schemas.Driver],
+        "filters": {"group_by": group_by.value, "period": period.value, "service_id": service_id,
+                    "channel": channel.value if channel else "", "region_id": region_id, "since": since,
+                    "until": until},
+        **_choices(session, agency_id),
+    })
+
+
+@router.get("/cx/feedback/comments")
+def comments_page(
+    request: Request, staff: CurrentStaff, session: SessionDep, service_id: str = "", negative: str = "",
+    cursor: str | None = None,
+) -> Response:
+    agency_id = _agency_scope(staff)
+    rows, next_cursor = service.comments(
+        session=session, agency_id=agency_id, service_id=_optional_uuid(service_id), negative_only=negative == "1",
+        page=PageParams(cursor=cursor, limit=COMMENTS_PER_PAGE))
+    names = service.labels(session=session, group_by=Dimension.SERVICE)
+    return render(request, "feedback/comments.html", {
+        "rows": [(r, names.get(str(r.service_id), "Not given")) for r in rows], "next_cursor": next_cursor,
+        "service_id": service_id, "negative": negative, **_choices(session, agency_id),
+    })
+
+
+@router.get("/cx/feedback/follow-ups")
+def follow_ups_page(request: Request, staff: CurrentStaff, session: SessionDep, cursor: str | None = None
+                    ) -> Response:
+    agency_id = _agency_scope(staff)
+    rows, next_cursor = service.list_follow_ups(session=session, agency_id=agency_id, state=None,
+                                                page=PageParams(cursor=cursor, limit=100))
+    hours = [h for h in (service.hours_to_close(f) for f in rows) if h is not None]
+    names = service.labels(session=session, group_by=Dimension.SERVICE)
+    return render(request, "feedback/follow_ups.html", {
+        "rows": [(f, names.get(str(f.service_id), "Not given"), service.hours_to_close(f)) for f in rows],
+        "next_cursor": next_cursor, "closed": len(hours), "open": sum(f.state is not FollowUpState.CLOSED for f in rows),
+        "median_hours": statistics.median(hours) if hours else None,
+    })
+
+
+def _exports(session: Session, staff: StaffMember, settings: Settings, quarter: str) -> list[export.ServiceExport]:
+    return export.a11_quarter(session=session, quarter=quarter, agency_id=_agency_scope(staff),
+                              fiscal_year_start_month=settings.fiscal_year_start_month,
+                              threshold=settings.suppression_threshold)
+
+
+@router.get("/cx/feedback/export")
+def export_page(request: Request, staff: CurrentStaff, session: SessionDep, settings: SettingsDep,
+                quarter: str = "") -> Response:
+    rows = _exports(session, staff, settings, quarter) if quarter else None
+    return render(request, "feedback/export.html", {
+        "quarter": quarter.upper(), "rows": rows, "threshold": settings.suppression_threshold})
+
+
+@router.get("/cx/feedback/export.zip")
+def export_download(staff: CurrentStaff, session: SessionDep, settings: SettingsDep, quarter: str) -> Response:
+    exports = _exports(session, staff, settings, quarter)
+    name = f"a11-{quarter.upper()}.zip"
+    return Response(export.as_zip(quarter, exports), media_type="application/zip",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})

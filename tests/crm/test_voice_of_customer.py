@@ -1,0 +1,31 @@
+"""Feedback that needs a follow-up reaches the responsible department as a case."""
+
+from govcx.core.accounts import Scope
+from tests.factories import feedback as feedback_factories
+
+
+def test_a_negative_answer_about_a_service_becomes_a_complaint_case_in_its_department(
+    client, uow, clock, gov, key_for
+):
+    with uow() as session:
+        survey = feedback_factories.survey(session, clock, gov.transport.id)
+    transport = key_for(gov.transport, Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE, Scope.CX_READ)
+    client.post("/api/v1/feedback/follow-up-rules", headers=transport, json={
+        "name": "Low trust with a comment", "question": "trust", "max_value": 2})
+
+    client.post("/api/v1/feedback/responses", json={
+        "survey_id": str(survey.id), "service_id": str(gov.pothole.id),
+        "answers": {"trust": 1, "comments": "The hole is still there, call me on +1 555 010 0199"}})
+
+    queue = client.get("/api/v1/cases", params={"agency_id": str(gov.transport.id),
+                                                "department_id": str(gov.roads.id)}, headers=transport).json()
+    follow_ups = client.get("/api/v1/feedback/follow-ups", headers=transport)
+    assert follow_ups.status_code == 200, follow_ups.text
+    follow_up = follow_ups.json()["items"][0]
+    public = client.get("/open311/v2/requests.json").json()
+
+    assert [(c["is_complaint"], c["status"]) for c in queue["items"]] == [(True, "open")]
+    assert "The hole is still there" in queue["items"][0]["description"]
+    assert "555" not in queue["items"][0]["description"]
+    assert follow_up["state"] == "in_progress" and follow_up["case_ref"] == queue["items"][0]["id"]
+    assert public == []
