@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,6 +27,9 @@ from govcx.consent.router import router as consent_router
 from govcx.core import signing
 from govcx.exchange.pages import router as exchange_pages
 from govcx.exchange.router import router as exchange_router
+from govcx.notify.pages import router as notify_pages
+from govcx.notify.router import router as notify_router
+from govcx.notify.worker import BackgroundWorker, Reactions, Worker
 from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -57,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
     events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked)
+    Reactions.install(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
 
     install_problem_handlers(app)
 
@@ -64,12 +71,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(vault_router)
     app.include_router(consent_router)
     app.include_router(exchange_router)
+    app.include_router(notify_router)
     app.include_router(signing.router)
     app.include_router(ops.router)
     mount_web(app)
     app.include_router(vault_pages)
     app.include_router(consent_pages)
     app.include_router(exchange_pages)
+    app.include_router(notify_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(
@@ -84,6 +93,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                        frame_paths=("/survey/",))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The embedded default drains the notification outbox in a thread of the serving process;
+    # elsewhere `govcx worker` processes do it.
+    background = None
+    if app.state.settings.runs_worker_in_serve:
+        background = BackgroundWorker(Worker(session_factory=app.state.session_factory, clock=app.state.clock,
+                                             settings=app.state.settings))
+        background.start()
+    try:
+        yield
+    finally:
+        if background is not None:
+            background.stop()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -395,3 +395,17 @@ def citations_of(*, session: Session, legal_basis_ids: set[UUID]) -> dict[UUID, 
         return {}
     return dict(session.execute(
         select(LegalBasis.id, LegalBasis.citation).where(LegalBasis.id.in_(legal_basis_ids))).all())
+
+
+def active_attributes(*, session: Session, subject_id: UUID, purpose: Purpose, clock: Clock) -> dict[str, UUID]:
+    """Map each attribute an ACTIVE, unexpired consent of the person covers for `purpose` to one such consent."""
+    now = clock.now()
+    consents = session.scalars(select(Consent).where(
+        Consent.subject_id == subject_id, Consent.status == S.ACTIVE, Consent.purpose == purpose,
+    ).order_by(Consent.updated_at)).all()
+    covered: dict[str, UUID] = {}
+    for consent in consents:
+        if _now_valid(consent, now):
+            for attribute in consent.attributes:
+                covered.setdefault(attribute, consent.id)
+    return covered

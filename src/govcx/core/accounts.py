@@ -34,6 +34,8 @@ class Scope(StrEnum):
     CONSENT_REQUEST = "consent:request"  # ask people for consent, end the agency's own consents
     EXCHANGE_REQUEST = "exchange:request"  # ask for a person's data under a consent or a legal basis
     LEGAL_BASIS_ADMIN = "legal-basis:admin"  # keep the register of legal bases (platform_admin only)
+    NOTIFY_SEND = "notify:send"  # send people messages through their chosen channels
+    NOTIFY_ADMIN = "notify:admin"  # keep message templates and recommendation rules
 
 
 class Role(StrEnum):
@@ -46,7 +48,8 @@ class Role(StrEnum):
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE}),
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
-    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ}),
+    Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
+                                  Scope.NOTIFY_SEND}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 
