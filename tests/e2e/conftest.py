@@ -26,6 +26,8 @@ from govcx.core.config import Environment, Settings
 from govcx.core.db import unit_of_work
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
+from govcx.notify.worker import Worker
+from tests.factories import notify as notify_factories
 from tests.factories import exchange as exchange_factories
 from tests.factories import registry as factories
 
@@ -80,6 +82,7 @@ def _fill(app) -> tuple[UUID, dict[Role, str]]:  # noqa: ANN001
                                    national_id=CITIZEN_NATIONAL_ID, region_id=regions[0].id)
         exchange_factories.citizen_view(session, clock, cipher, person=citizen, source=tax, requester=transport,
                                         key="tax.annual_income")
+        notify_factories.citizen_messages(session, clock, app.state.settings, person=citizen, agency=tax)
         for n, region in enumerate([regions[0]] * 4 + [regions[1]] * 2 + [regions[2]] * 7):
             factories.person(session, clock, cipher, given_name=f"Kim{n}", family_name="Park",
                              region_id=region.id)
@@ -88,6 +91,7 @@ def _fill(app) -> tuple[UUID, dict[Role, str]]:  # noqa: ANN001
                                   email=f"{role.value}@gov.example").email
             for role in Role
         }
+    Worker(session_factory=app.state.session_factory, clock=clock, settings=app.state.settings).drain()
     return citizen.id, emails
 
 

@@ -27,6 +27,9 @@ PAGES = [
     ("staff", "/staff/persons/{citizen_id}", 200), ("staff", "/cx/regions", 403),
     ("cx_analyst", "/staff", 200), ("cx_analyst", "/cx/regions", 200), ("cx_analyst", "/data-catalogue", 200),
     ("platform_admin", "/cx/regions", 200),
+    ("citizen", "/me/inbox", 200), ("citizen", "/me/notification-preferences", 200),
+    ("citizen", "/me/recommendations", 200), ("visitor", "/me/inbox", 401),
+    ("staff", "/staff/persons/{citizen_id}/notifications", 200),
 ]
 
 

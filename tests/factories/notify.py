@@ -6,8 +6,11 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
+from govcx.consent.models import Purpose
 from govcx.core.clock import Clock
+from govcx.core.config import Settings
 from govcx.notify import defaults, recommend, schemas, service
+from govcx.registry.models import Agency, Person
 from govcx.notify.models import NotificationPreference, NotifyChannel, RecommendationRule, Topic
 
 RENEWAL = "reminder.renewal"
@@ -36,3 +39,21 @@ def rule(session: Session, clock: Clock, *, code: str, service_id: UUID, when: d
 
 def why(rule: str = "You asked us to remind you before documents expire.") -> schemas.Why:
     return schemas.Why(data=["Driving licence"], rule=rule)
+
+
+def citizen_messages(session: Session, clock: Clock, settings: Settings, *, person: Person, agency: Agency) -> None:
+    """A person with an inbox message, a skipped one, and a recommendation from a consented fact (for page tests)."""
+    from tests.factories import consent as consent_factories
+    from tests.factories import registry as registry_factories
+
+    templates(session, clock)
+    preferences(session, clock, person.id, channels=(NotifyChannel.INBOX,), opted_out=(Topic.SURVEYS,))
+    service.send(session=session, clock=clock, settings=settings, person_id=person.id, template_key=RENEWAL,
+                 facts=RENEWAL_FACTS, why=why())
+    service.send(session=session, clock=clock, settings=settings, person_id=person.id, template_key="survey.invitation",
+                 facts={"service_name": "Claim a tax refund", "survey_url": "/survey/1"}, why=why("You used it."))
+    svc = registry_factories.catalogue_service(session, clock, agency, code="INCOME-SUPPORT")
+    rule(session, clock, code="income-support", service_id=svc.id, when={"tax.annual_income": []},
+         reason="Your income may entitle you to support.")
+    consent_factories.consent(session, clock, subject_id=person.id, requester_id=agency.id,
+                              attributes=["tax.annual_income"], purpose=Purpose.SERVICE_PERSONALISATION)
