@@ -34,6 +34,7 @@ from govcx.core.db import make_engine, make_session_factory, unit_of_work
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.migrations import upgrade
 from govcx.demo import country
+from govcx.demo.notify import generate_notify
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -446,10 +447,13 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         generator.people(count=people)
         generator.businesses(people=people)
         generator.accounts()
+        notify_truth = generate_notify(settings=settings, factory=generator.factory, clock=generator.clock,
+                                       cipher=generator.cipher, seed=seed,
+                                       citizen_national_id=(generator.country.citizen or {}).get("national_id"))
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)
-    _write_json(truth_path, generator.truth(people=people))
+    _write_json(truth_path, {**generator.truth(people=people), "notify": notify_truth})
     c = generator.country
     return DemoResult(
         people=people, households=sum(c.household_sizes.values()), organizations=c.organizations,

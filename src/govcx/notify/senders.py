@@ -80,6 +80,23 @@ class FileSender:
         return f"written to {self.path.name}"
 
 
+class FileEmailSender:
+    """Development e-mail: each message becomes an .eml file under a folder instead of going to a server."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
+             message_id: str) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        mail = EmailMessage()
+        mail["To"], mail["Subject"], mail["Message-ID"] = formataddr((name, to)), subject, f"<{message_id}@govcx>"
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
+        (self.folder / f"{message_id}.eml").write_bytes(bytes(mail))
+        return f"written to {self.folder.name}/{message_id}.eml"
+
+
 # The pluggable part: a deployment registers its gateway's sender under a name and sets GOVCX_SMS_SENDER.
 SMS_SENDERS = {"file": lambda settings: FileSender(settings.data_dir / "sms-outbox.jsonl")}
 

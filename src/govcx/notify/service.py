@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,6 +89,17 @@ def update_preferences(
     prefs.updated_at = clock.now()
     session.flush()
     return prefs
+
+
+def import_preferences(*, session: Session, rows: list[dict[str, Any]], clock: Clock) -> int:
+    """Store many people's preferences at once (bulk loads such as the demo); return how many."""
+    if rows:
+        now = clock.now()
+        checked = [{"person_id": r["person_id"], "updated_at": now, "muted_rules": [],
+                    **schemas.PreferenceUpdate(**{k: v for k, v in r.items() if k != "person_id"}).model_dump(
+                        mode="json")} for r in rows]
+        session.execute(insert(NotificationPreference), checked)
+    return len(rows)
 
 
 def stop_topic(*, session: Session, person_id: UUID, topic: Topic, clock: Clock) -> NotificationPreference:
