@@ -8,13 +8,14 @@ key, and queues it in the outbox table. Nothing leaves govcx here: `notify.outbo
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -149,13 +150,19 @@ def current_template(*, session: Session, key: str, language: str) -> MessageTem
     raise NotFound(f"No message template {key!r}.")
 
 
+@lru_cache(maxsize=512)
+def _compiled(html: bool, source: str) -> Template:
+    # Template versions never change once stored, so compiling each source once is safe.
+    return (_html_env if html else _text_env).from_string(source)
+
+
 def render(template: MessageTemplate, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """Render subject, plain text and HTML; raise MissingData rather than leave a blank."""
     try:
         return (
-            _text_env.from_string(template.subject).render(context).strip(),
-            _text_env.from_string(template.text_body).render(context),
-            _html_env.from_string(template.html_body).render(context),
+            _compiled(False, template.subject).render(context).strip(),
+            _compiled(False, template.text_body).render(context),
+            _compiled(True, template.html_body).render(context),
         )
     except UndefinedError as exc:
         raise MissingData(str(exc)) from exc
