@@ -131,3 +131,20 @@ def test_stopping_a_kind_of_recommendation_hides_it(client, as_citizen, uow, clo
     assert stopped.status_code == 303
     assert RELIEF not in client.get("/me/recommendations").text
     assert _recommended(uow, clock, cipher, settings, cast.ana) == []
+
+
+def test_pausing_the_consent_cancels_a_suggestion_email_still_waiting(
+        app, uow, clock, cipher, settings, cast, templates, relief, ana_consents):
+    with uow() as session:
+        f.preferences(session, clock, cast.ana.id, channels=(NotifyChannel.EMAIL,), quiet=(8, 11))  # deferred
+        queued = recommend.send_recommendations(session=session, clock=clock, settings=settings, cipher=cipher,
+                                                person_id=cast.ana.id)
+
+    with uow() as session:
+        consent_service.act(session=session, consent_id=ana_consents.id, clock=clock, signer=consent_factories.SIGNER,
+                            action=consent_schemas.ConsentAction.PAUSE, person_id=cast.ana.id)
+
+    with uow() as session:
+        paused = session.get(Message, queued.id)
+    assert paused.status is MessageStatus.SKIPPED and paused.skip_reason.startswith("consent paused")
+    assert _recommended(uow, clock, cipher, settings, cast.ana) == []

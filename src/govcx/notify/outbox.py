@@ -64,7 +64,8 @@ def claim(*, session: Session, clock: Clock, settings: Settings, limit: int) -> 
 def deliver(*, session: Session, clock: Clock, settings: Settings, senders: Senders, message_id: UUID,
             token: str) -> MessageStatus | None:
     """Send one claimed message and record the channel's answer in the same unit of work."""
-    message = session.get(Message, message_id)
+    # Locked while sending (PostgreSQL): a worker that finds our lease expired skips the row, not doubles it.
+    message = session.get(Message, message_id, with_for_update=True)
     if message is None or message.status is not MessageStatus.SENDING or message.lease_token != token:
         return None  # another worker took it over after our lease ran out
     person = registry.get_person(session=session, person_id=message.person_id)

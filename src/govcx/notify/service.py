@@ -283,15 +283,15 @@ def _insert(session: Session, message: Message) -> Message:
     return message
 
 
-def cancel_for_consent(*, session: Session, person_id: UUID, consent_id: UUID) -> int:
-    """Skip every queued message that a now-withdrawn consent caused; return how many."""
+def cancel_for_consent(*, session: Session, person_id: UUID, consent_id: UUID, status: str) -> int:
+    """Skip every queued message that a consent no longer active (`status`) caused; return how many."""
     queued = session.scalars(select(Message).where(
         Message.person_id == person_id, Message.status == MessageStatus.QUEUED)).all()
     cancelled = 0
     for message in queued:
         if str(consent_id) in message.consent_ids:
             message.status = MessageStatus.SKIPPED
-            message.skip_reason = "consent withdrawn: the consent that caused it was withdrawn before it was sent"
+            message.skip_reason = f"consent {status}: the consent that caused it ended before it was sent"
             cancelled += 1
     session.flush()
     return cancelled

@@ -97,12 +97,12 @@ class Reactions:
 
     @classmethod
     def install(cls, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
-        from govcx.consent.events import ConsentWithdrawn
+        from govcx.consent.events import ConsentChanged
         from govcx.core import events
 
         cls._current = cls(session_factory=session_factory, clock=clock, settings=settings)
         events.subscribe(NotificationRequested, _on_notification_requested)
-        events.subscribe(ConsentWithdrawn, _on_consent_withdrawn)
+        events.subscribe(ConsentChanged, _on_consent_changed)
 
     def on_notification_requested(self, event: NotificationRequested) -> None:
         try:
@@ -119,9 +119,13 @@ class Reactions:
             # The asking domain has committed already; a bad request is logged, it cannot be refused.
             log.exception("notification request refused", extra={"template": event.template_key})
 
-    def on_consent_withdrawn(self, event: Any) -> None:
+    def on_consent_changed(self, event: Any) -> None:
+        # A paused, withdrawn or revoked consent no longer allows what it caused to go out.
+        if event.status == "active":
+            return
         with unit_of_work(self.session_factory) as session:
-            service.cancel_for_consent(session=session, person_id=event.subject_id, consent_id=event.consent_id)
+            service.cancel_for_consent(session=session, person_id=event.subject_id, consent_id=event.consent_id,
+                                       status=event.status)
 
 
 def _on_notification_requested(event: NotificationRequested) -> None:
@@ -129,6 +133,6 @@ def _on_notification_requested(event: NotificationRequested) -> None:
         Reactions._current.on_notification_requested(event)
 
 
-def _on_consent_withdrawn(event: Any) -> None:
+def _on_consent_changed(event: Any) -> None:
     if Reactions._current is not None:
-        Reactions._current.on_consent_withdrawn(event)
+        Reactions._current.on_consent_changed(event)
