@@ -29,8 +29,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from foundation import postgres_schema  # benchmarks/ is on the path when a script runs from it
+from sqlalchemy import select
 
 from govcx.core.clock import SystemClock
 from govcx.core.config import Environment, Settings
@@ -45,7 +45,6 @@ from govcx.registry import service as registry
 
 HOST = "127.0.0.1"
 BATCH = 200
-POSTGRES_URL = os.environ.get("GOVCX_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 class Counter:
@@ -68,18 +67,8 @@ def _store(kind: str, folder: Path):  # noqa: ANN202
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'govcx.db'}"
         return
-    schema = f"govcx_bench_{os.getpid()}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def _people(factory, settings: Settings, n: int) -> list:  # noqa: ANN001
