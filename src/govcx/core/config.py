@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_starttls: bool = Field(default=False, description="Upgrade SMTP connections with STARTTLS.")
+    smtp_ca_file: Path | None = Field(default=None, description="CA bundle that signs the SMTP server's "
+                                      "certificate, when not a system-trusted one.")
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = Field(default=10.0, gt=0)
