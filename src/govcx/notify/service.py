@@ -51,6 +51,10 @@ class MissingData(Exception):
     """A template needs a fact the caller did not give (or gave empty)."""
 
 
+class BrokenTemplate(Exception):
+    """A template failed to render for another reason (the sandbox refused something, a filter failed)."""
+
+
 # Preferences -----------------------------------------------------------------------------------
 
 
@@ -166,6 +170,8 @@ def render(template: MessageTemplate, context: Mapping[str, Any]) -> tuple[str, 
         )
     except UndefinedError as exc:
         raise MissingData(str(exc)) from exc
+    except (TemplateError, TypeError, ValueError) as exc:
+        raise BrokenTemplate(f"{type(exc).__name__}: {exc}") from exc
 
 
 def context_for(person: Person, facts: Mapping[str, Any]) -> dict[str, Any]:
@@ -257,6 +263,8 @@ def _skip_reason(
         message.subject, message.text_body, message.html_body = render(template, context_for(person, facts))
     except MissingData as exc:
         return f"missing data: {exc}"
+    except BrokenTemplate as exc:
+        return f"template error in {template.key} v{template.version}: {exc}"
     channel = next((NotifyChannel(c) for c in prefs.channels if _reachable(person, NotifyChannel(c))), None)
     if channel is None:
         return "no channel: none of the person's chosen channels can reach them"
