@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -34,6 +36,9 @@ from govcx.consent.router import router as consent_router
 from govcx.core import signing
 from govcx.exchange.pages import router as exchange_pages
 from govcx.exchange.router import router as exchange_router
+from govcx.notify.pages import router as notify_pages
+from govcx.notify.router import router as notify_router
+from govcx.notify.worker import BackgroundWorker, Reactions, Worker
 from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
@@ -56,6 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -66,6 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
     events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys")
+    Reactions.install(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
 
     install_problem_handlers(app)
     # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case.
@@ -87,6 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(vault_router)
     app.include_router(consent_router)
     app.include_router(exchange_router)
+    app.include_router(notify_router)
     app.include_router(signing.router)
     app.include_router(feedback_router)
     feedback_spam.install(app)
@@ -96,6 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(consent_pages)
     app.include_router(exchange_pages)
     app.include_router(feedback_pages)
+    app.include_router(notify_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(
@@ -110,6 +119,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                        frame_paths=("/survey/",))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # The embedded default drains the notification outbox in a thread of the serving process;
+    # elsewhere `govcx worker` processes do it.
+    background = None
+    if app.state.settings.runs_worker_in_serve:
+        background = BackgroundWorker(Worker(session_factory=app.state.session_factory, clock=app.state.clock,
+                                             settings=app.state.settings))
+        background.start()
+    try:
+        yield
+    finally:
+        if background is not None:
+            background.stop()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

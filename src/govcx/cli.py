@@ -117,6 +117,30 @@ def db_upgrade(
     console.print("Database is up to date.")
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+) -> None:
+    """Drain the notification outbox: deliver due messages, retry failed ones with back-off."""
+    import threading
+
+    from govcx.notify.worker import Worker
+
+    settings = _settings(data_dir=data_dir)
+    job = Worker(session_factory=_session_factory(settings), clock=SystemClock(), settings=settings)
+    if once:
+        counts = job.drain()
+        console.print("outbox drained: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                                            or "nothing was due"))
+        return
+    console.print(f"govcx worker draining the outbox every {settings.worker_poll_s:g} s (Ctrl+C to stop)")
+    try:
+        job.run_forever(threading.Event())
+    except KeyboardInterrupt:
+        pass
+
+
 @audit_app.command("verify")
 def audit_verify(
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,

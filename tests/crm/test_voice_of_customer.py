@@ -29,3 +29,30 @@ def test_a_negative_answer_about_a_service_becomes_a_complaint_case_in_its_depar
     assert "555" not in queue["items"][0]["description"]
     assert follow_up["state"] == "in_progress" and follow_up["case_ref"] == queue["items"][0]["id"]
     assert public == []
+
+
+def test_the_person_hears_in_their_language_when_their_case_changes(
+    client, uow, clock, settings, gov, key_for
+):
+    from sqlalchemy import select
+
+    from govcx.notify.models import Message
+    from govcx.registry import schemas as registry_schemas
+    from govcx.registry import service as registry
+    from tests.factories import notify as notify_factories
+
+    with uow() as session:
+        notify_factories.templates(session, clock)
+        registry.update_person(session=session, person_id=gov.ana.id, clock=clock,
+                               data=registry_schemas.PersonUpdate(preferred_language="es"))
+    transport = key_for(gov.transport)
+    case = client.post("/api/v1/cases", headers=transport, json={
+        "person_id": str(gov.ana.id), "service_id": str(gov.pothole.id), "description": "Hole on Elm Road"}).json()
+
+    client.post(f"/api/v1/cases/{case['id']}/status", headers=transport,
+                json={"status": "resolved", "reason": "Elm Road resurfaced"})
+
+    with uow() as session:
+        [message] = session.scalars(select(Message).where(Message.person_id == gov.ana.id)).all()
+    assert message.subject.startswith("Su solicitud") and message.subject.endswith("está ahora resuelta")
+    assert message.why_rule == "You made this request; we tell you when its status changes."

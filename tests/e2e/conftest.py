@@ -27,6 +27,8 @@ from govcx.core.db import unit_of_work
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
 from tests.factories import crm as crm_factories
+from govcx.notify.worker import Worker
+from tests.factories import notify as notify_factories
 from tests.factories import exchange as exchange_factories
 from tests.factories import registry as factories
 from tests.factories.feedback import fill_feedback
@@ -84,6 +86,7 @@ def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
                                    national_id=CITIZEN_NATIONAL_ID, region_id=regions[0].id)
         exchange_factories.citizen_view(session, clock, cipher, person=citizen, source=tax, requester=transport,
                                         key="tax.annual_income")
+        notify_factories.citizen_messages(session, clock, app.state.settings, person=citizen, agency=tax)
         for n, region in enumerate([regions[0]] * 4 + [regions[1]] * 2 + [regions[2]] * 7):
             factories.person(session, clock, cipher, given_name=f"Kim{n}", family_name="Park",
                              region_id=region.id)
@@ -93,6 +96,7 @@ def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
             for role in Role
         }
         case = crm_factories.complaint_with_history(session, clock, tax, transport, citizen.id, refund.id)
+    Worker(session_factory=app.state.session_factory, clock=clock, settings=app.state.settings).drain()
     return citizen.id, emails, case.id
 
 

@@ -35,6 +35,9 @@ PAGES = [
     ("cx_analyst", "/cx/feedback", 200), ("cx_analyst", "/cx/feedback?group_by=region&period=month", 200),
     ("cx_analyst", "/cx/feedback/comments", 200), ("cx_analyst", "/cx/feedback/follow-ups", 200),
     ("cx_analyst", "/cx/feedback/export?quarter=FY2026Q2", 200), ("staff", "/cx/feedback", 403),
+    ("citizen", "/me/inbox", 200), ("citizen", "/me/notification-preferences", 200),
+    ("citizen", "/me/recommendations", 200), ("visitor", "/me/inbox", 401),
+    ("staff", "/staff/persons/{citizen_id}/notifications", 200),
 ]
 
 

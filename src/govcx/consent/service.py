@@ -462,3 +462,17 @@ def changes_for_subject(
     return [schemas.ConsentChangeRead(at=event.at, consent_id=event.consent_id, requester_agency_id=requester,
                                       purpose_text=purpose_text, to_status=event.to_status.value, actor=event.actor)
             for event, requester, purpose_text in rows]
+
+
+def active_attributes(*, session: Session, subject_id: UUID, purpose: Purpose, clock: Clock) -> dict[str, UUID]:
+    """Map each attribute an ACTIVE, unexpired consent of the person covers for `purpose` to one such consent."""
+    now = clock.now()
+    consents = session.scalars(select(Consent).where(
+        Consent.subject_id == subject_id, Consent.status == S.ACTIVE, Consent.purpose == purpose,
+    ).order_by(Consent.updated_at)).all()
+    covered: dict[str, UUID] = {}
+    for consent in consents:
+        if _now_valid(consent, now):
+            for attribute in consent.attributes:
+                covered.setdefault(attribute, consent.id)
+    return covered

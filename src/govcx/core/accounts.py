@@ -37,6 +37,8 @@ class Scope(StrEnum):
     EXCHANGE_REQUEST = "exchange:request"  # ask for a person's data under a consent or a legal basis
     LEGAL_BASIS_ADMIN = "legal-basis:admin"  # keep the register of legal bases (platform_admin only)
     FEEDBACK_WRITE = "feedback:write"  # surveys, invitations, follow-up rules and follow-ups
+    NOTIFY_SEND = "notify:send"  # send people messages through their chosen channels
+    NOTIFY_ADMIN = "notify:admin"  # keep message templates and recommendation rules
 
 
 class Role(StrEnum):
@@ -50,7 +52,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.CRM_READ, Scope.CRM_WRITE}),
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
     Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
-                                  Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE}),
+                                  Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE,
+                                  Scope.NOTIFY_SEND}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 

@@ -50,6 +50,32 @@ class Settings(BaseSettings):
     auto_upgrade: bool | None = Field(
         default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
     )
+    # Notifications (notify domain).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="Upgrade SMTP connections with STARTTLS.")
+    smtp_ca_file: Path | None = Field(default=None, description="CA bundle that signs the SMTP server's "
+                                      "certificate, when not a system-trusted one.")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    mail_from: str = "govcx <no-reply@govcx.example>"
+    sms_sender: str = Field(default="file", description="Which SMS sender delivers texts; 'file' writes them "
+                            "under the data dir for development.")
+    notify_timezone: str = Field(default="UTC", description="The time zone quiet hours are read in.")
+    notify_frequency_cap: int = Field(default=3, ge=1, description="Most messages one person gets on one topic "
+                                      "within notify_cap_window_hours.")
+    notify_cap_window_hours: int = Field(default=24, ge=1)
+    notify_max_attempts: int = Field(default=6, ge=1)
+    notify_backoff_s: float = Field(default=30.0, gt=0, description="First retry delay; doubled after each failure.")
+    notify_lease_s: float = Field(default=120.0, gt=0, description="How long a worker holds a claimed message "
+                                  "before another worker may take it over.")
+    worker_batch: int = Field(default=50, ge=1)
+    worker_poll_s: float = Field(default=2.0, gt=0)
+    worker_in_serve: bool | None = Field(default=None, description="Drain the outbox in a thread of `govcx "
+                                         "serve`; defaults to on for the embedded store, off in tests.")
+    worker_pause_after_claim: Path | None = Field(
+        default=None, description="Crash tests only: after claiming, write this file and wait to be killed.")
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
@@ -75,6 +101,12 @@ class Settings(BaseSettings):
         if self.warehouse_url:
             return self.warehouse_url
         return f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def runs_worker_in_serve(self) -> bool:
+        if self.worker_in_serve is not None:
+            return self.worker_in_serve
+        return self.is_embedded and self.env is not Environment.TEST
 
     @property
     def is_embedded(self) -> bool:

@@ -30,6 +30,7 @@ from govcx.crm.timeline import facts as timeline_facts
 from govcx.exchange import service as exchange
 from govcx.feedback import service as feedback
 from govcx.feedback.events import FollowUpNeeded
+from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
 from govcx.vault import service as vault
 from govcx.registry.models import Channel, Person, Service
@@ -226,6 +227,16 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
     session.flush()
     publish(session, CaseStatusChanged(case_id=case.id, agency_id=case.agency_id, person_id=case.person_id,
                                        previous=previous.value, status=data.status.value))
+    if case.person_id is not None:
+        # The person follows their request wherever they are: notify picks their channel and language.
+        agency = registry.get_agency(session=session, agency_id=case.agency_id)
+        publish(session, NotificationRequested(
+            person_id=case.person_id, template_key="case.updated",
+            why_rule="You made this request; we tell you when its status changes.", why_data=("case.status",),
+            facts={"case_reference": str(case.token)[:8].upper(), "agency_name": agency.name,
+                   "case_status": _STATUS_WORDS[data.status]},
+            dedup_key=f"case-status:{case.id}:{now.isoformat()}",
+        ))
     return case
 
 

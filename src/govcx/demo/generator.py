@@ -38,6 +38,7 @@ from govcx.demo import country
 from govcx.demo import crm as demo_crm
 from govcx.demo import once_only as once_only_demo
 from govcx.demo import feedback as feedback_demo
+from govcx.demo.notify import generate_notify
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -465,6 +466,9 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
                                  understaffed=understaffed, now=generator.clock.now(),
                                  ids=SeededIds(seeded(seed, "crm-ids")))
         once_only = generator.once_only()
+        notify_truth = generate_notify(settings=settings, factory=generator.factory, clock=generator.clock,
+                                       cipher=generator.cipher, seed=seed,
+                                       citizen_national_id=(c.citizen or {}).get("national_id"))
         feedback_truth = feedback_demo.generate(
             factory=generator.factory, seed=seed, clock=generator.clock, region_ids=c.region_ids,
             understaffed=understaffed, people_by_region=c.people_by_region, people=people)
@@ -478,6 +482,7 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
     truth["effects"] += once_only["effects"]
     truth["effects"] += feedback_truth.pop("effects")
     truth["feedback"] = feedback_truth
+    truth["notify"] = notify_truth
     _write_json(truth_path, truth)
     c = generator.country
     return DemoResult(

@@ -390,3 +390,12 @@ def _walk(
         return count, min(expected_seq, head[0]), (
             f"the log ends at entry {expected_seq - 1} but its head says {head[0]}: entries were removed.")
     return count, None, None
+
+
+def service_uses(*, session: Session) -> list[tuple[UUID, UUID]]:
+    """Every (person, service) pair for which an agency was answered a request: who used which service."""
+    return [tuple(row) for row in session.execute(
+        select(ExchangeRequest.subject_id, ExchangeRequest.service_id).where(
+            ExchangeRequest.service_id.is_not(None), ExchangeRequest.status == RequestStatus.ANSWERED,
+        ).distinct()
+    ).all()]

@@ -112,8 +112,8 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
         primary += public
     elif viewer.citizen is not None:
         primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),
-                   ("My consents", "/me/consents"),
-                   ("Who used my data", "/me/access-log"), *public]
+                   ("My consents", "/me/consents"), ("Who used my data", "/me/access-log"), ("Inbox", "/me/inbox"),
+                   ("Recommendations", "/me/recommendations"), *public]
     else:
         primary = [("Home", "/"), *public]
     account = [] if viewer.signed_in or not viewer.known else [

@@ -1,0 +1,141 @@
+"""The demo country's notifications: everyone's preferences, the shipped templates, recommendation rules,
+and some messages already sent (e-mails and texts land in files under the data dir, not on a server).
+
+The demo citizen is a jobseeker who consented to let the employment office use that for suggestions,
+so the portal, the staff page and an e-mail show the same two recommendations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from govcx.consent import schemas as consent_schemas
+from govcx.consent import service as consent
+from govcx.consent.models import Purpose
+from govcx.core.clock import Clock
+from govcx.core.config import Settings
+from govcx.core.crypto import FieldCipher
+from govcx.core.db import unit_of_work
+from govcx.core.pagination import PageParams
+from govcx.core.signing import Signer
+from govcx.demo.population import seeded
+from govcx.notify import defaults, recommend, schemas, service
+from govcx.notify.models import NotifyChannel, Topic
+from govcx.notify.senders import FileEmailSender, FileSender, Senders
+from govcx.notify.worker import Worker
+from govcx.registry import service as registry
+from govcx.registry.models import Channel, Person
+from govcx.vault import schemas as vault_schemas
+from govcx.vault import service as vault
+
+PAGE = 2_000
+CASE_UPDATE_SHARE = 0.01
+# (rule code, service code, when, reason)
+RULES = (
+    ("jobseeker-benefit", "EMPLOY-BENEFIT", {"employment.status": ["jobseeker"]},
+     "You are registered as a jobseeker."),
+    ("jobseeker-training", "EMPLOY-TRAINING", {"employment.status": ["jobseeker"]},
+     "You are registered as a jobseeker."),
+    ("licence-holder-renewal", "TRANSPORT-RENEW", {"transport.driving_licence": []}, "You hold a driving licence."),
+    ("disability-allowance", "SOC-DISABILITY", {"social.disability_status": []},
+     "Your disability status is recorded."),
+)
+_FIRST = {Channel.EMAIL: NotifyChannel.EMAIL, Channel.SMS: NotifyChannel.SMS, Channel.MAIL: NotifyChannel.POST,
+          Channel.PHONE: NotifyChannel.SMS}
+
+
+def _preference(person: Person, rng: Any) -> dict[str, Any]:
+    first = _FIRST.get(person.preferred_channel, NotifyChannel.INBOX)
+    channels = list(dict.fromkeys([first, NotifyChannel.INBOX, NotifyChannel.EMAIL]))
+    quiet = rng.random() < 0.25
+    opted_out = [t for t, share in ((Topic.SURVEYS, 0.12), (Topic.OFFERS, 0.06)) if rng.random() < share]
+    return {"person_id": person.id, "channels": channels, "language": person.preferred_language,
+            "quiet_from": 22 if quiet else None, "quiet_until": 7 if quiet else None, "opted_out": opted_out}
+
+
+def _citizen_story(session: Session, *, settings: Settings, clock: Clock, cipher: FieldCipher,
+                   citizen_national_id: str) -> UUID | None:
+    """Make the demo citizen a jobseeker who consented to suggestions; send her a reminder and a case update."""
+    person = registry.find_person_by_national_id(session=session, cipher=cipher, national_id=citizen_national_id)
+    employ = registry.get_agency_by_code(session=session, code="EMPLOY")
+    if person is None or employ is None:
+        return None
+    vault.record_fact(session=session, cipher=cipher, clock=clock, by=vault.Source(agency_id=employ.id),
+                      data=vault_schemas.FactCreate(subject_id=person.id, attribute_key="employment.status",
+                                                    value="jobseeker", verified=True, evidence="jobseeker register"))
+    signer = Signer.from_secret(settings.secret)
+    asked = consent.request_consent(session=session, requester_agency_id=employ.id, clock=clock, signer=signer,
+                                    data=consent_schemas.ConsentCreate(
+                                        subject_id=person.id, attributes=["employment.status"],
+                                        purpose=Purpose.SERVICE_PERSONALISATION,
+                                        purpose_text="Suggest services that help you back to work"))
+    consent.act(session=session, consent_id=asked.id, action=consent_schemas.ConsentAction.GIVE, clock=clock,
+                signer=signer, person_id=person.id)
+    why = schemas.Why(data=["Driving licence"], rule="Your driving licence expires soon; the Transport "
+                      "Administration reminds every licence holder.")
+    service.send(session=session, clock=clock, settings=settings, person_id=person.id,
+                 template_key="reminder.renewal", why=why, dedup_key="demo-licence-renewal",
+                 facts={"document_name": "driving licence", "expiry_date": "30 June"})
+    recommend.send_recommendations(session=session, clock=clock, settings=settings, cipher=cipher,
+                                   person_id=person.id)
+    return person.id
+
+
+def generate_notify(*, settings: Settings, factory: sessionmaker[Session], clock: Clock, cipher: FieldCipher,
+                    seed: int, citizen_national_id: str | None) -> dict[str, Any]:
+    """Fill the notify domain; return what the truth file says about it."""
+    rng = seeded(seed, "notify")
+    with unit_of_work(factory) as session:
+        templates = defaults.install_default_templates(session=session, clock=clock)
+        catalogue = {s.code: s.id for _, services in registry.catalogue(session=session) for s in services}
+        attributes = vault.catalogue(session=session)
+        rules = 0
+        for code, service_code, when, reason in RULES:
+            if service_code in catalogue and set(when) <= set(attributes):
+                recommend.create_rule(session=session, clock=clock, data=schemas.RuleCreate(
+                    code=code, service_id=catalogue[service_code], when=when, reason=reason))
+                rules += 1
+    people = opted_out = 0
+    case_updates: list[UUID] = []
+    cursor: str | None = None
+    while True:
+        with unit_of_work(factory) as session:
+            batch, cursor = registry.search_persons(session=session, cipher=cipher, q=None, region_id=None,
+                                                    page=PageParams(cursor=cursor, limit=PAGE))
+            rows = [_preference(p, rng) for p in batch]
+            service.import_preferences(session=session, rows=rows, clock=clock)
+        people += len(rows)
+        opted_out += sum(1 for r in rows if r["opted_out"])
+        case_updates += [p.id for p in batch if rng.random() < CASE_UPDATE_SHARE]
+        if cursor is None:
+            break
+    skipped = 0
+    with unit_of_work(factory) as session:
+        citizen = None
+        if citizen_national_id:
+            citizen = _citizen_story(session, settings=settings, clock=clock, cipher=cipher,
+                                     citizen_national_id=citizen_national_id)
+        for n, person_id in enumerate([*([citizen] if citizen else []), *case_updates]):
+            sent = service.send(
+                session=session, clock=clock, settings=settings, person_id=person_id, template_key="case.updated",
+                facts={"case_reference": f"SR-2026-{n + 1:05d}", "case_status": "in progress",
+                       "agency_name": "Employment Office"},
+                why=schemas.Why(rule="You filed this request; we tell you when its status changes."),
+                dedup_key=f"demo-case-{n + 1}",
+            )
+            skipped += sent.status.value == "skipped"
+    # Deliver now, into files: the demo has no mail server or SMS gateway.
+    files = settings.data_dir / "outbox"
+    senders = Senders(email=FileEmailSender(files / "mail"), sms=FileSender(files / "sms.jsonl"),
+                      post=FileSender(files / "post.jsonl"))
+    delivered = Worker(session_factory=factory, clock=clock, settings=settings, senders=senders).drain()
+    return {
+        "templates": templates, "rules": rules, "people_with_preferences": people,
+        "people_opted_out_of_a_topic": opted_out, "case_updates": len(case_updates) + (1 if citizen else 0),
+        "skipped_at_sending": skipped, "delivered": delivered,
+        "citizen_recommendations": ["EMPLOY-BENEFIT", "EMPLOY-TRAINING"] if citizen else [],
+        "files": str(files),
+    }

@@ -1,0 +1,135 @@
+"""Channels that carry a message out of govcx: SMTP e-mail, pluggable SMS, post, and the portal inbox."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Protocol
+
+from govcx.core.config import Settings
+from govcx.notify.models import Message, NotifyChannel
+from govcx.registry.models import Person
+
+
+class DeliveryFailed(Exception):
+    """The channel did not take the message; the outbox retries it later."""
+
+
+class EmailSender(Protocol):
+    def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
+             message_id: str) -> str: ...
+
+
+class TextSender(Protocol):
+    """Anything that delivers a short text to a phone number (an SMS gateway, or a file in development)."""
+
+    def send(self, *, to: str, text: str, message_id: str) -> str: ...
+
+
+class SmtpSender:
+    """E-mail over SMTP with the standard library, STARTTLS and login when configured."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
+             message_id: str) -> str:
+        s = self._settings
+        mail = EmailMessage()
+        mail["From"] = s.mail_from
+        mail["To"] = formataddr((name, to))
+        mail["Subject"] = subject
+        # The same id on every attempt lets a receiving system drop a duplicate of a retried message.
+        mail["Message-ID"] = make_msgid(idstring=message_id, domain="govcx.example")
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
+        mail["Content-Language"] = language  # after the bodies: set_content drops Content-* headers
+        try:
+            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
+                if s.smtp_starttls:
+                    # The server's certificate is verified, against a private CA when one is configured.
+                    smtp.starttls(context=ssl.create_default_context(
+                        cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None))
+                if s.smtp_username:
+                    password = s.smtp_password.get_secret_value() if s.smtp_password else ""
+                    smtp.login(s.smtp_username, password)
+                refused = smtp.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryFailed(f"SMTP {s.smtp_host}:{s.smtp_port}: {type(exc).__name__}: {exc}") from exc
+        if refused:
+            raise DeliveryFailed(f"SMTP refused the recipient: {next(iter(refused.values()))}")
+        return f"250 accepted by {s.smtp_host}:{s.smtp_port} as {mail['Message-ID']}"
+
+
+class FileSender:
+    """Development sender: appends each text or letter to a JSON-lines file instead of a gateway."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def send(self, *, to: str, text: str, message_id: str) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"message_id": message_id, "to": to, "text": text}) + "\n")
+        return f"written to {self.path.name}"
+
+
+class FileEmailSender:
+    """Development e-mail: each message becomes an .eml file under a folder instead of going to a server."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
+             message_id: str) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        mail = EmailMessage()
+        mail["To"], mail["Subject"], mail["Message-ID"] = formataddr((name, to)), subject, f"<{message_id}@govcx>"
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
+        (self.folder / f"{message_id}.eml").write_bytes(bytes(mail))
+        return f"written to {self.folder.name}/{message_id}.eml"
+
+
+# The pluggable part: a deployment registers its gateway's sender under a name and sets GOVCX_SMS_SENDER.
+SMS_SENDERS = {"file": lambda settings: FileSender(settings.data_dir / "sms-outbox.jsonl")}
+
+
+@dataclass
+class Senders:
+    email: EmailSender
+    sms: TextSender
+    post: TextSender
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Senders:
+        if settings.sms_sender not in SMS_SENDERS:
+            raise ValueError(f"No SMS sender named {settings.sms_sender!r}; known: {', '.join(SMS_SENDERS)}.")
+        return cls(email=SmtpSender(settings), sms=SMS_SENDERS[settings.sms_sender](settings),
+                   post=FileSender(settings.data_dir / "post-outbox.jsonl"))
+
+    def deliver(self, message: Message, person: Person) -> str:
+        """Hand the message to its channel; return the channel's answer or raise DeliveryFailed."""
+        name = f"{person.given_name} {person.family_name}"
+        match message.channel:
+            case NotifyChannel.INBOX:
+                return "in the portal inbox"
+            case NotifyChannel.EMAIL if person.email:
+                return self.email.send(to=person.email, name=name, subject=message.subject,
+                                       text=message.text_body, html=message.html_body,
+                                       language=message.language, message_id=str(message.id))
+            case NotifyChannel.SMS if person.phone:
+                return self.sms.send(to=person.phone, text=f"{message.subject}: {message.text_body}",
+                                     message_id=str(message.id))
+            case NotifyChannel.POST if person.street_address:
+                address = f"{name}\n{person.street_address}\n{person.postal_code or ''} {person.locality or ''}"
+                return self.post.send(to=address, text=message.text_body, message_id=str(message.id))
+        raise DeliveryFailed(f"The person can no longer be reached by {message.channel}.")

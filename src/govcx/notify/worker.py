@@ -1,0 +1,138 @@
+"""The background side of notify: the outbox worker loop and reactions to other domains' events.
+
+Jobs take ids and open their own unit of work (DESIGN §6.9). `govcx worker` runs `Worker.drain`;
+the embedded `govcx serve` runs `Worker.run_forever` in a thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from govcx.core.clock import Clock
+from govcx.core.config import Settings
+from govcx.core.db import unit_of_work
+from govcx.core.errors import ProblemError
+from govcx.notify import outbox, schemas, service
+from govcx.notify.events import NotificationRequested
+from govcx.notify.models import MessageStatus
+from govcx.notify.senders import Senders
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """Drains the outbox: claim a batch, deliver each message in its own unit of work, repeat."""
+
+    def __init__(self, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings,
+                 senders: Senders | None = None) -> None:
+        self.session_factory, self.clock, self.settings = session_factory, clock, settings
+        self.senders = senders or Senders.from_settings(settings)
+
+    def drain(self) -> dict[str, int]:
+        """Deliver every message due now; return how many ended in each status."""
+        counts: dict[str, int] = {}
+        while True:
+            with unit_of_work(self.session_factory) as session:
+                claimed = outbox.claim(session=session, clock=self.clock, settings=self.settings,
+                                       limit=self.settings.worker_batch)
+            if not claimed:
+                return counts
+            self._pause_for_crash_test()
+            for message_id, token in claimed:
+                with unit_of_work(self.session_factory) as session:
+                    status = outbox.deliver(session=session, clock=self.clock, settings=self.settings,
+                                            senders=self.senders, message_id=message_id, token=token)
+                if status is not None:
+                    counts[status.value] = counts.get(status.value, 0) + 1
+
+    def _pause_for_crash_test(self) -> None:
+        marker = self.settings.worker_pause_after_claim
+        if marker is not None:
+            marker.write_text("claimed")
+            while True:  # the crash test kills this process here, between accepting and sending
+                time.sleep(1)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Drain, wait `worker_poll_s`, repeat until `stop` is set; a failing round is logged, not fatal."""
+        while not stop.is_set():
+            try:
+                self.drain()
+            except Exception:  # noqa: BLE001 - a broken round must not end the loop of a serving process
+                log.exception("outbox round failed")
+            stop.wait(self.settings.worker_poll_s)
+
+
+class BackgroundWorker:
+    """The worker in a daemon thread of the serving process (the embedded default)."""
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker, self._stop = worker, threading.Event()
+        self._thread = threading.Thread(target=worker.run_forever, args=(self._stop,), name="govcx-outbox",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+class Reactions:
+    """Handlers for other domains' events, each in its own unit of work after their commit.
+
+    Subscriptions are process-wide, so the handlers are subscribed once and react for the app built
+    last (a process serves one app; tests build many).
+    """
+
+    _current: Reactions | None = None
+
+    def __init__(self, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+        self.session_factory, self.clock, self.settings = session_factory, clock, settings
+
+    @classmethod
+    def install(cls, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+        from govcx.consent.events import ConsentChanged
+        from govcx.core import events
+
+        cls._current = cls(session_factory=session_factory, clock=clock, settings=settings)
+        events.subscribe(NotificationRequested, _on_notification_requested)
+        events.subscribe(ConsentChanged, _on_consent_changed)
+
+    def on_notification_requested(self, event: NotificationRequested) -> None:
+        try:
+            with unit_of_work(self.session_factory) as session:
+                message = service.send(
+                    session=session, clock=self.clock, settings=self.settings, person_id=event.person_id,
+                    template_key=event.template_key, facts=event.facts, dedup_key=event.dedup_key,
+                    why=schemas.Why(data=list(event.why_data), rule=event.why_rule,
+                                    consent_ids=list(event.consent_ids)),
+                )
+                if message.status is MessageStatus.SKIPPED:
+                    log.info("requested notification skipped", extra={"message_id": str(message.id)})
+        except ProblemError:
+            # The asking domain has committed already; a bad request is logged, it cannot be refused.
+            log.exception("notification request refused", extra={"template": event.template_key})
+
+    def on_consent_changed(self, event: Any) -> None:
+        # A paused, withdrawn or revoked consent no longer allows what it caused to go out.
+        if event.status == "active":
+            return
+        with unit_of_work(self.session_factory) as session:
+            service.cancel_for_consent(session=session, person_id=event.subject_id, consent_id=event.consent_id,
+                                       status=event.status)
+
+
+def _on_notification_requested(event: NotificationRequested) -> None:
+    if Reactions._current is not None:
+        Reactions._current.on_notification_requested(event)
+
+
+def _on_consent_changed(event: Any) -> None:
+    if Reactions._current is not None:
+        Reactions._current.on_consent_changed(event)
