@@ -9,9 +9,8 @@ from uuid import UUID
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
-from govcx.registry.models import _enum
 
 
 class ConsentStatus(StrEnum):
@@ -51,9 +50,9 @@ class Consent(Base):
     source_agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"))  # the holder ...
     source_organization_id: Mapped[UUID | None] = mapped_column(ForeignKey("organization.id"))  # ... or this one
     recipients: Mapped[list[str]] = mapped_column(JSON)  # agency ids the data may go to
-    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    purpose: Mapped[Purpose] = mapped_column(text_enum(Purpose))
     purpose_text: Mapped[str] = mapped_column(Text)
-    legal_basis: Mapped[LegalBasisKind] = mapped_column(_enum(LegalBasisKind))
+    legal_basis: Mapped[LegalBasisKind] = mapped_column(text_enum(LegalBasisKind))
     attributes: Mapped[list[str]] = mapped_column(JSON)
     one_off: Mapped[bool] = mapped_column(default=False)
     requires_preview: Mapped[bool] = mapped_column(default=False)
@@ -62,7 +61,7 @@ class Consent(Base):
     notice_version: Mapped[str] = mapped_column(String(32))
     withdraw_method: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8), default="en")
-    status: Mapped[ConsentStatus] = mapped_column(_enum(ConsentStatus), default=ConsentStatus.REQUESTED)
+    status: Mapped[ConsentStatus] = mapped_column(text_enum(ConsentStatus), default=ConsentStatus.REQUESTED)
     uses: Mapped[int] = mapped_column(default=0)
     receipt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -82,7 +81,7 @@ class ConsentEvent(Base):
     consent_id: Mapped[UUID] = mapped_column(ForeignKey("consent.id"), index=True)
     at: Mapped[datetime]
     from_status: Mapped[str | None] = mapped_column(String(32))  # plain text: one CHECK per table and name
-    to_status: Mapped[ConsentStatus] = mapped_column(_enum(ConsentStatus))
+    to_status: Mapped[ConsentStatus] = mapped_column(text_enum(ConsentStatus))
     actor: Mapped[str] = mapped_column(String(16))  # subject, controller or clock
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -99,7 +98,7 @@ class LegalBasis(Base):
     service_id: Mapped[UUID | None] = mapped_column(ForeignKey("service.id"))  # for which of its services
     source_agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"))  # from whom
     source_organization_id: Mapped[UUID | None] = mapped_column(ForeignKey("organization.id"))
-    purpose: Mapped[Purpose] = mapped_column(_enum(Purpose))
+    purpose: Mapped[Purpose] = mapped_column(text_enum(Purpose))
     attributes: Mapped[list[str]] = mapped_column(JSON)
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime | None]

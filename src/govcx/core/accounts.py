@@ -12,11 +12,11 @@ from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import JSON, Enum, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from govcx.core.clock import Clock
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.events import publish
 from govcx.core.ids import new_id
@@ -82,10 +82,7 @@ class StaffAccount(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda ms: [m.value for m in ms],
-             create_constraint=True)
-    )
+    role: Mapped[Role] = mapped_column(text_enum(Role))
     agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]

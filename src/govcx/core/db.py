@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +42,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def text_enum(kind: type[StrEnum]) -> Enum:
+    """A column of `kind`'s values stored as plain strings with a CHECK.
+
+    Not a native PostgreSQL enum: adding a member stays a small migration on both stores.
+    """
+    return Enum(kind, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members],
+                validate_strings=True, create_constraint=True)
 
 
 class Base(DeclarativeBase):

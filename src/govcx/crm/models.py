@@ -6,17 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
 from govcx.registry.models import Channel
 
 
-def _enum(cls: type[StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members],
-                validate_strings=True, create_constraint=True)
 
 
 class Outcome(StrEnum):
@@ -66,10 +63,10 @@ class Interaction(Base):
     # A free reference until the journeys domain owns touchpoints.
     touchpoint: Mapped[str | None] = mapped_column(String(100))
     staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff_account.id"))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome] = mapped_column(text_enum(Outcome))
     notes: Mapped[str] = mapped_column(Text, default="")
     notes_shared: Mapped[bool] = mapped_column(default=False)
     case_id: Mapped[UUID | None] = mapped_column(ForeignKey("crm_case.id"))
@@ -95,14 +92,14 @@ class Case(Base):
     lon: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(300))
     region_id: Mapped[UUID | None] = mapped_column(ForeignKey("region.id"), index=True)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel))
     is_complaint: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
+    status: Mapped[CaseStatus] = mapped_column(text_enum(CaseStatus), default=CaseStatus.OPEN)
     status_reason: Mapped[str] = mapped_column(String(500), default="")
     agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"))
     department_id: Mapped[UUID | None] = mapped_column(ForeignKey("department.id"), index=True)
     assignee_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff_account.id"), index=True)
-    priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.NORMAL)
+    priority: Mapped[Priority] = mapped_column(text_enum(Priority), default=Priority.NORMAL)
     filed_by_agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     routing_rule_id: Mapped[UUID | None] = mapped_column(ForeignKey("crm_routing_rule.id"))
     opened_at: Mapped[datetime]
@@ -124,11 +121,11 @@ class CaseEvent(Base):
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[UUID] = mapped_column(ForeignKey("crm_case.id", ondelete="CASCADE"))
     at: Mapped[datetime]
-    kind: Mapped[CaseEventKind] = mapped_column(_enum(CaseEventKind))
+    kind: Mapped[CaseEventKind] = mapped_column(text_enum(CaseEventKind))
     # Who acted, and for which agency: the timeline shows the acting agency.
     agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"))
     staff_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff_account.id"))
-    status: Mapped[CaseStatus | None] = mapped_column(_enum(CaseStatus))
+    status: Mapped[CaseStatus | None] = mapped_column(text_enum(CaseStatus))
     reason: Mapped[str] = mapped_column(Text, default="")
     to_agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"))
     to_department_id: Mapped[UUID | None] = mapped_column(ForeignKey("department.id"))
@@ -164,5 +161,5 @@ class RepeatAsk(Base):
     service_id: Mapped[UUID | None] = mapped_column(ForeignKey("service.id"))
     interaction_id: Mapped[UUID | None] = mapped_column(ForeignKey("crm_interaction.id"))
     field: Mapped[str] = mapped_column(String(100))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel))
     at: Mapped[datetime]

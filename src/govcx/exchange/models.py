@@ -9,9 +9,8 @@ from uuid import UUID
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
-from govcx.registry.models import _enum
 
 
 class RequestStatus(StrEnum):
@@ -31,7 +30,7 @@ class ExchangeRequest(Base):
     attributes: Mapped[list[str]] = mapped_column(JSON)
     consent_id: Mapped[UUID | None]
     legal_basis_id: Mapped[UUID | None]
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus))
+    status: Mapped[RequestStatus] = mapped_column(text_enum(RequestStatus))
     reason: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]

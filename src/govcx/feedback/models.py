@@ -7,16 +7,13 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
 
 
-def _enum(cls: type[StrEnum]) -> Enum:
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members],
-                validate_strings=True, create_constraint=True)
 
 
 class SurveyKind(StrEnum):
@@ -50,7 +47,7 @@ class Survey(Base):
     agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     version: Mapped[int]
-    kind: Mapped[SurveyKind] = mapped_column(_enum(SurveyKind))
+    kind: Mapped[SurveyKind] = mapped_column(text_enum(SurveyKind))
     provider: Mapped[str] = mapped_column(String(200))
     title: Mapped[dict[str, str]] = mapped_column(JSON)
     languages: Mapped[list[str]] = mapped_column(JSON)
@@ -102,7 +99,7 @@ class Response(Base):
     case_ref: Mapped[str | None] = mapped_column(String(100))
     region_id: Mapped[UUID | None] = mapped_column(ForeignKey("region.id"), index=True)
     language: Mapped[str] = mapped_column(String(8))
-    source: Mapped[ResponseSource] = mapped_column(_enum(ResponseSource))
+    source: Mapped[ResponseSource] = mapped_column(text_enum(ResponseSource))
     submitted_at: Mapped[datetime]
     submitted_on: Mapped[date]
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -143,7 +140,7 @@ class FollowUp(Base):
     agency_id: Mapped[UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     department_id: Mapped[UUID | None] = mapped_column(ForeignKey("department.id"))
     service_id: Mapped[UUID | None] = mapped_column(ForeignKey("service.id"))
-    state: Mapped[FollowUpState] = mapped_column(_enum(FollowUpState), default=FollowUpState.OPEN)
+    state: Mapped[FollowUpState] = mapped_column(text_enum(FollowUpState), default=FollowUpState.OPEN)
     case_ref: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

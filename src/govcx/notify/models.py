@@ -6,16 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
 
 
-def _enum(kind: type[StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=32, values_callable=lambda ms: [m.value for m in ms],
-                create_constraint=True)
 
 
 class NotifyChannel(StrEnum):
@@ -65,7 +62,7 @@ class MessageTemplate(Base):
     key: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(8))
     version: Mapped[int]
-    topic: Mapped[Topic] = mapped_column(_enum(Topic))
+    topic: Mapped[Topic] = mapped_column(text_enum(Topic))
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
@@ -84,12 +81,12 @@ class Message(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    topic: Mapped[Topic] = mapped_column(_enum(Topic))
+    topic: Mapped[Topic] = mapped_column(text_enum(Topic))
     dedup_key: Mapped[str | None] = mapped_column(String(200))
     template_key: Mapped[str] = mapped_column(String(100))
     template_version: Mapped[int | None]
     language: Mapped[str] = mapped_column(String(8))
-    channel: Mapped[NotifyChannel | None] = mapped_column(_enum(NotifyChannel))
+    channel: Mapped[NotifyChannel | None] = mapped_column(text_enum(NotifyChannel))
     subject: Mapped[str] = mapped_column(String(300), default="")
     text_body: Mapped[str] = mapped_column(Text, default="")
     html_body: Mapped[str] = mapped_column(Text, default="")
@@ -97,7 +94,7 @@ class Message(Base):
     why_data: Mapped[list[str]] = mapped_column(JSON)
     why_rule: Mapped[str] = mapped_column(Text)
     consent_ids: Mapped[list[str]] = mapped_column(JSON)
-    status: Mapped[MessageStatus] = mapped_column(_enum(MessageStatus))
+    status: Mapped[MessageStatus] = mapped_column(text_enum(MessageStatus))
     skip_reason: Mapped[str] = mapped_column(Text, default="")
     deferred_reason: Mapped[str] = mapped_column(String(100), default="")
     not_before: Mapped[datetime]

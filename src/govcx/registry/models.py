@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govcx.core.db import Base
+from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
 
 
@@ -49,10 +49,6 @@ class SubjectKind(StrEnum):
     ORGANIZATION = "organization"
 
 
-def _enum(cls: type[StrEnum]) -> Enum:
-    # Stored as plain strings with a CHECK, so adding a member is a small migration on both stores.
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members],
-                validate_strings=True, create_constraint=True)
 
 
 class Region(Base):
@@ -141,7 +137,7 @@ class Person(Base):
     postal_code: Mapped[str | None] = mapped_column(String(16))
     locality: Mapped[str | None] = mapped_column(String(100))
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
-    preferred_channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    preferred_channel: Mapped[Channel] = mapped_column(text_enum(Channel), default=Channel.WEB)
     region_id: Mapped[UUID | None] = mapped_column(ForeignKey("region.id"), index=True)
     household_id: Mapped[UUID | None] = mapped_column(ForeignKey("household.id"), index=True)
     created_at: Mapped[datetime]
@@ -176,9 +172,9 @@ class DataAttribute(Base):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    subject_kind: Mapped[SubjectKind] = mapped_column(_enum(SubjectKind))
-    value_type: Mapped[ValueType] = mapped_column(_enum(ValueType))
-    sensitivity: Mapped[Sensitivity] = mapped_column(_enum(Sensitivity))
+    subject_kind: Mapped[SubjectKind] = mapped_column(text_enum(SubjectKind))
+    value_type: Mapped[ValueType] = mapped_column(text_enum(ValueType))
+    sensitivity: Mapped[Sensitivity] = mapped_column(text_enum(Sensitivity))
     source_agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
     source_organization_id: Mapped[UUID | None] = mapped_column(ForeignKey("organization.id"), index=True)
     self_declarable: Mapped[bool] = mapped_column(default=False)
