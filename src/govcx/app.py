@@ -23,10 +23,12 @@ from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.crm import service as crm_service
+from govcx.crm.events import CaseStatusChanged
 from govcx.crm import timeline
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
 from govcx.feedback import spam as feedback_spam
+from govcx.feedback import service as feedback_service
 from govcx.feedback.events import FollowUpNeeded
 from govcx.feedback.pages import router as feedback_pages
 from govcx.feedback.router import router as feedback_router
@@ -79,6 +81,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case,
                                              factory=app.state.session_factory, clock=app.state.clock),
                      key="crm.follow_up_case")
+    # ... and when a case is resolved, its person is asked how it went (the A-11 survey, through notify).
+    events.subscribe(CaseStatusChanged, partial(feedback_service.invite_after_resolved_case,
+                                                factory=app.state.session_factory, clock=app.state.clock,
+                                                settings=settings),
+                     key="feedback.case_invitation")
     # The person timeline: each domain adds its entries (consent, exchange, feedback plug in here)
     # and the facts it holds (the vault replaces the registry's).
     timeline.register_entries({"interaction"}, crm_service.interaction_entries)

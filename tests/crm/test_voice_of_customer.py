@@ -56,3 +56,33 @@ def test_the_person_hears_in_their_language_when_their_case_changes(
         [message] = session.scalars(select(Message).where(Message.person_id == gov.ana.id)).all()
     assert message.subject.startswith("Su solicitud") and message.subject.endswith("está ahora resuelta")
     assert message.why_rule == "You made this request; we tell you when its status changes."
+
+
+def test_a_resolved_case_invites_its_person_to_the_survey_once_by_a_link_that_works(
+    client, uow, clock, settings, gov, key_for
+):
+    import re
+    from urllib.parse import urlsplit
+
+    from sqlalchemy import select
+
+    from govcx.notify.models import Message
+    from tests.factories import notify as notify_factories
+
+    with uow() as session:
+        notify_factories.templates(session, clock)
+        feedback_factories.survey(session, clock, gov.transport.id)
+    transport = key_for(gov.transport)
+    case = client.post("/api/v1/cases", headers=transport, json={
+        "person_id": str(gov.ana.id), "service_id": str(gov.pothole.id), "description": "Hole on Elm Road"}).json()
+
+    client.post(f"/api/v1/cases/{case['id']}/status", headers=transport, json={"status": "in_progress"})
+    client.post(f"/api/v1/cases/{case['id']}/status", headers=transport,
+                json={"status": "resolved", "reason": "Elm Road resurfaced"})
+
+    with uow() as session:
+        invitations = session.scalars(select(Message).where(Message.template_key == "survey.invitation")).all()
+    [invitation] = invitations
+    assert invitation.subject == "How was Report a pothole?"
+    link = urlsplit(re.search(r"https?://\S+/survey/i/\S+", invitation.text_body).group(0))
+    assert client.get(f"{link.path}?{link.query}").status_code == 200

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     fiscal_year_start_month: int = Field(default=10, ge=1, le=12)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = Field(
+        default=None, description="The address people reach govcx at, for links in messages; "
+        "http://HOST:PORT when unset.")
     log_level: str = "INFO"
     rate_limit_sign_in: str = "10/minute"
     rate_limit_storage_url: str = "memory://"
@@ -107,6 +110,10 @@ class Settings(BaseSettings):
         if self.worker_in_serve is not None:
             return self.worker_in_serve
         return self.is_embedded and self.env is not Environment.TEST
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_embedded(self) -> bool:

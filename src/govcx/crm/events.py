@@ -20,5 +20,6 @@ class CaseStatusChanged:
     case_id: UUID
     agency_id: UUID
     person_id: UUID | None
+    service_id: UUID
     previous: str
     status: str

@@ -226,7 +226,8 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
            status=data.status, reason=data.reason)
     session.flush()
     publish(session, CaseStatusChanged(case_id=case.id, agency_id=case.agency_id, person_id=case.person_id,
-                                       previous=previous.value, status=data.status.value))
+                                       service_id=case.service_id, previous=previous.value,
+                                       status=data.status.value))
     if case.person_id is not None:
         # The person follows their request wherever they are: notify picks their channel and language.
         agency = registry.get_agency(session=session, agency_id=case.agency_id)

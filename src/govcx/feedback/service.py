@@ -10,14 +10,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
-from govcx.core.db import get_or_404
+from govcx.core.db import get_or_404, unit_of_work
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
+from govcx.crm.events import CaseStatusChanged
 from govcx.feedback import events, kpis, templates
 from govcx.feedback.models import (
     FollowUp,
@@ -49,6 +50,7 @@ from govcx.feedback.schemas import (
     ResponseCreate,
     SurveyCreate,
 )
+from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
 
 MAX_TEXT = 2000
@@ -433,3 +435,45 @@ def import_invitations(*, session: Session, rows: list[dict[str, Any]]) -> int:
         session.execute(Invitation.__table__.insert(), rows)
     return len(rows)
 
+
+
+# Asking after a resolved case ----------------------------------------------------------------------
+
+
+def latest_open_survey(*, session: Session, agency_id: UUID, kind: SurveyKind = SurveyKind.A11_V2) -> Survey | None:
+    """The newest open survey of `kind` an agency runs, if any."""
+    return session.scalars(
+        select(Survey).where(Survey.agency_id == agency_id, Survey.kind == kind, Survey.is_open.is_(True))
+        .order_by(Survey.created_at.desc(), Survey.version.desc())
+    ).first()
+
+
+def invite_after_resolved_case(event: CaseStatusChanged, *, factory: sessionmaker[Session], clock: Clock,
+                               settings: Settings) -> None:
+    """Invite the person whose case was resolved to the agency's A-11 survey, through notify.
+
+    Runs after the CRM committed, in its own unit of work. An agency without an open A-11 survey
+    asks nothing; the invitation is one-time, tied to the case, and in the person's language when
+    the survey has it.
+    """
+    if event.status != "resolved" or event.person_id is None:
+        return
+    with unit_of_work(factory) as session:
+        survey = latest_open_survey(session=session, agency_id=event.agency_id)
+        if survey is None:
+            return
+        person = registry.get_person(session=session, person_id=event.person_id)
+        language = person.preferred_language if person.preferred_language in survey.languages else "en"
+        invitation, token = create_invitation(
+            session=session, agency_id=event.agency_id, clock=clock,
+            data=InvitationCreate(survey_id=survey.id, language=language, service_id=event.service_id,
+                                  case_ref=str(event.case_id)),
+        )
+        service_name = registry.get_service(session=session, service_id=event.service_id).name
+        publish(session, NotificationRequested(
+            person_id=person.id, template_key="survey.invitation",
+            why_rule="Your request was resolved; we ask everyone whose request is resolved how it went.",
+            why_data=("case.status",), dedup_key=f"survey-invitation:{event.case_id}",
+            facts={"service_name": service_name,
+                   "survey_url": f"{settings.resolved_public_url}/survey/i/{token}?lang={invitation.language}"},
+        ))
