@@ -84,25 +84,21 @@ class BackgroundWorker:
 
 
 class Reactions:
-    """Handlers for other domains' events, each in its own unit of work after their commit.
-
-    Subscriptions are process-wide, so the handlers are subscribed once and react for the app built
-    last (a process serves one app; tests build many).
-    """
-
-    _current: Reactions | None = None
+    """Handlers for other domains' events, each in its own unit of work after their commit."""
 
     def __init__(self, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
         self.session_factory, self.clock, self.settings = session_factory, clock, settings
 
     @classmethod
-    def install(cls, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+    def install(cls, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> Reactions:
+        """Subscribe one app's handlers; keyed, so a newer app's replace an older one's."""
         from govcx.consent.events import ConsentChanged
         from govcx.core import events
 
-        cls._current = cls(session_factory=session_factory, clock=clock, settings=settings)
-        events.subscribe(NotificationRequested, _on_notification_requested)
-        events.subscribe(ConsentChanged, _on_consent_changed)
+        reactions = cls(session_factory=session_factory, clock=clock, settings=settings)
+        events.subscribe(NotificationRequested, reactions.on_notification_requested, key="notify.requested")
+        events.subscribe(ConsentChanged, reactions.on_consent_changed, key="notify.consent_changed")
+        return reactions
 
     def on_notification_requested(self, event: NotificationRequested) -> None:
         try:
@@ -127,12 +123,3 @@ class Reactions:
             service.cancel_for_consent(session=session, person_id=event.subject_id, consent_id=event.consent_id,
                                        status=event.status)
 
-
-def _on_notification_requested(event: NotificationRequested) -> None:
-    if Reactions._current is not None:
-        Reactions._current.on_notification_requested(event)
-
-
-def _on_consent_changed(event: Any) -> None:
-    if Reactions._current is not None:
-        Reactions._current.on_consent_changed(event)
