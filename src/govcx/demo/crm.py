@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core.db import unit_of_work
@@ -24,7 +23,7 @@ from govcx.crm import service as crm
 from govcx.crm.models import CaseEventKind, CaseStatus, Outcome, Priority
 from govcx.demo.population import seeded
 from govcx.registry import service as registry
-from govcx.registry.models import Channel, Person
+from govcx.registry.models import Channel
 
 # Share of contacts per channel, and the median minutes a contact takes on it.
 CHANNEL_MIX = {
@@ -239,7 +238,7 @@ def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID
                     for _, ss in registry.catalogue(session=session) for s in ss]
         agencies = [a.id for a in registry.all_agencies(session=session)]
         # Read in id order so the same seed draws the same history for the same people.
-        persons = [(p, r) for p, r in session.execute(select(Person.id, Person.region_id).order_by(Person.id))]
+        persons = [(r.id, r.region_id) for r in registry.person_records(session=session)]
     return generate_crm(factory=factory, rng=seeded(seed, "crm"), ids=ids, now=now, persons=persons,
                         services=services, agencies=agencies, regions=region_ids,
                         understaffed=understaffed)

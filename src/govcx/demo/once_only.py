@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.consent import schemas as consent_schemas
@@ -28,7 +27,6 @@ from govcx.core.ids import new_id
 from govcx.core.signing import Signer
 from govcx.exchange import service as exchange
 from govcx.registry import service as registry
-from govcx.registry.models import Person, Service
 from govcx.vault import service as vault
 from govcx.vault.service import ImportedFact
 
@@ -62,11 +60,9 @@ class _Person:
 
 
 def _people(session: Session) -> list[_Person]:
-    rows = session.execute(select(Person.id, Person.given_name, Person.family_name, Person.birth_date,
-                                  Person.street_address, Person.postal_code, Person.locality, Person.email)
-                           .order_by(Person.id))
-    return [_Person(r[0], f"{r[1]} {r[2]}", r[3].isoformat(), ", ".join(p for p in (r[4], r[5], r[6]) if p), r[7])
-            for r in rows]
+    return [_Person(r.id, f"{r.given_name} {r.family_name}", r.birth_date.isoformat(),
+                    ", ".join(p for p in (r.street_address, r.postal_code, r.locality) if p), r.email)
+            for r in registry.person_records(session=session)]
 
 
 def generate(
@@ -80,7 +76,7 @@ def generate(
     recorded = now - timedelta(days=400)
     with unit_of_work(factory) as session:
         people = _people(session)
-        services = {s.code: s.id for s in session.scalars(select(Service))}
+        services = {s.code: s.id for _, listed in registry.catalogue(session=session) for s in listed}
         citizen = registry.find_person_by_national_id(session=session, cipher=cipher,
                                                       national_id=citizen_national_id) if citizen_national_id else None
     task = start("Facts, consents and a year of data exchange", len(people) * 2)

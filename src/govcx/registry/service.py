@@ -480,6 +480,14 @@ def import_organizations(
     return ids
 
 
+def person_records(*, session: Session) -> list[Any]:
+    """Every person's id, region, names, birth date, address and e-mail, in id order (bulk work: no ORM rows)."""
+    return list(session.execute(
+        select(Person.id, Person.region_id, Person.given_name, Person.family_name, Person.birth_date,
+               Person.street_address, Person.postal_code, Person.locality, Person.email).order_by(Person.id)
+    ))
+
+
 def population_by_region(*, session: Session, threshold: int) -> list[tuple[Region, int | None]]:
     """Count registered persons per region; counts under `threshold` come back as None (suppressed)."""
     counts = dict(
