@@ -37,6 +37,7 @@ from govcx.consent.pages import router as consent_pages
 from govcx.consent.router import router as consent_router
 from govcx.core import signing
 from govcx.exchange.pages import router as exchange_pages
+from govcx.exchange import witness as audit_witness
 from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
 from govcx.notify.router import router as notify_router
@@ -73,6 +74,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.metrics = Metrics()
     app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
+    # Signed heads of the access log go to a witness outside the store, after the commit that made them.
+    app.state.audit_publisher = audit_witness.Publisher(audit_witness.witness_from(settings),
+                                                        registry=app.state.metrics.registry)
+    audit_witness.bind(app.state.session_factory, app.state.audit_publisher)
+    app.state.readiness_checks = [app.state.audit_publisher.readiness]
     events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys")
     Reactions.install(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
 
@@ -133,6 +139,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The embedded default drains the notification outbox in a thread of the serving process;
     # elsewhere `govcx worker` processes do it.
     background = None
+    # Every serving process signs a head of the newest entries every few seconds (and as it stops).
+    witness_loop = audit_witness.WitnessLoop(
+        tick=audit_witness.witness_round(factory=app.state.session_factory, signer=app.state.signer,
+                                         clock=app.state.clock, publisher=app.state.audit_publisher),
+        interval_s=app.state.settings.audit_witness_interval_s)
+    witness_loop.start()
     if app.state.settings.runs_worker_in_serve:
         background = BackgroundWorker(Worker(session_factory=app.state.session_factory, clock=app.state.clock,
                                              settings=app.state.settings))
@@ -142,6 +154,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if background is not None:
             background.stop()
+        witness_loop.stop()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -145,27 +145,66 @@ def worker(
 def audit_verify(
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
 ) -> None:
-    """Check the whole access log; exit 1 naming the first entry changed, removed or reordered."""
+    """Check the whole access log against its witness; exit 1 naming the first entry or head that differs."""
     from govcx.core.signing import Signer
-    from govcx.exchange.service import verify
+    from govcx.exchange.service import log_size, verify
+    from govcx.exchange.witness import witness_from
 
     settings = _settings(data_dir=data_dir)
     engine = make_engine(settings.resolved_database_url)
     with engine.connect() as connection, Progress(
-        TextColumn("Verifying the access log"), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-        transient=True,
+        TextColumn("Verifying the access log"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
     ) as progress:
-        task = progress.add_task("verify", total=None)
+        task = progress.add_task("verify", total=log_size(connection=connection) or None)
         report = verify(connection=connection, jwks=Signer.from_secret(settings.secret).jwks(),
-                        progress=lambda n: progress.advance(task, n))
+                        witness=witness_from(settings), progress=lambda n: progress.advance(task, n))
     engine.dispose()
     typer.echo(report.model_dump_json())
     if not report.ok:
         console.print(f"[bold red]access log broken:[/] {report.problem}")
         raise typer.Exit(code=1)
     rate = report.entries / report.seconds if report.seconds else 0
+    unwitnessed = report.entries - report.witnessed_entries
     console.print(f"access log intact: {report.entries:,} entries, {report.checkpoints:,} signed checkpoints, "
-                  f"{report.seconds:.2f} s ({rate:,.0f} entries/s)")
+                  f"{report.witness_heads:,} heads at the witness ({report.witness}), {report.seconds:.2f} s "
+                  f"({rate:,.0f} entries/s)" + (f"; the newest {unwitnessed:,} not yet witnessed" if unwitnessed
+                                                else ""))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+) -> None:
+    """Sign a head of the newest access-log entry and write it to the witness now; exit 1 if it could not be."""
+    from govcx.core.signing import Signer
+    from govcx.exchange import witness as audit_witness
+    from govcx.exchange.service import LogBroken, checkpoint
+
+    settings = _settings(data_dir=data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    if settings.should_auto_upgrade:
+        upgrade(engine)
+    factory = make_session_factory(engine)
+    publisher = audit_witness.Publisher(audit_witness.witness_from(settings))
+    audit_witness.bind(factory, publisher)
+    try:
+        with unit_of_work(factory) as session:
+            head = checkpoint(session=session, signer=Signer.from_secret(settings.secret), at=SystemClock().now())
+    except LogBroken as exc:
+        console.print(f"[bold red]no head signed:[/] {exc} Run `govcx audit verify`.")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    if head is None:
+        console.print("The access log is empty: there is nothing to witness yet.")
+        return
+    if publisher.failure:
+        console.print(f"[bold red]witness not written:[/] {publisher.failure}")
+        raise typer.Exit(code=1)
+    typer.echo(json.dumps({"seq": head.seq, "hash": head.hash, "at": head.at.isoformat(),
+                           "witness": publisher.witness.where}))
+    console.print(f"Head of {head.seq:,} entries written to the witness at {publisher.witness.where}.")
 
 
 @admin_app.command("create-agency")

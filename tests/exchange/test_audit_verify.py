@@ -1,82 +1,230 @@
-"""`govcx audit verify` over the real store: an untouched log passes; one tampered row is named."""
+"""`govcx audit verify` over the real store and its witness: an untouched log passes; every way an
+insider without the signing key could shorten, rewrite or erase the log, or roll its witness back,
+fails naming the first entry or head that differs.
+
+The insider here can do anything to the database (on PostgreSQL, as a superuser who switches the
+append-only triggers off), and in the witness tests anything to the witness file, but never sign.
+"""
+
+import shutil
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from govcx.cli import app
+from govcx.core.db import make_session_factory, unit_of_work
 from govcx.core.ids import new_id
+from govcx.core.signing import Signer
 from govcx.exchange import service
+from govcx.exchange.witness import FILE_NAME, FileWitness, Publisher, bind, sign_head
 from tests.conftest import TEST_SECRET
 from tests.factories.consent import SIGNER
 
 runner = CliRunner()
-ENTRIES = 2_500  # past two signed checkpoints
+ENTRIES = 2_500  # past two signed checkpoints; `govcx audit checkpoint` adds a third head at 2,500
 
 
-@pytest.fixture
-def logged(uow, clock, cast):
-    entries = [{
+def _env(database_url, tmp_path):
+    return {"GOVCX_DATABASE_URL": database_url, "GOVCX_SECRET_KEY": TEST_SECRET, "GOVCX_DATA_DIR": str(tmp_path)}
+
+
+def _entries(cast, clock, n):
+    return [{
         "at_us": service.to_micros(clock.now()) + i, "subject_id": cast.ana.id, "requester_agency_id": cast.tax.id,
         "service_id": None, "purpose": "ServiceProvision", "attributes": "bank.interest_statement",
         "decision": "permit" if i % 3 else "deny", "reason": "consent" if i % 3 else "consent_paused",
         "consent_id": None, "legal_basis_id": None, "request_id": new_id(),
-    } for i in range(ENTRIES)]
-    with uow() as session:
+    } for i in range(n)]
+
+
+@pytest.fixture
+def witness_file(tmp_path):
+    return tmp_path / FILE_NAME
+
+
+@pytest.fixture
+def logged(engine, clock, cast, database_url, tmp_path, witness_file):
+    """2,500 entries appended the way the app does: each signed head reaches the witness after its commit."""
+    factory = make_session_factory(engine)
+    bind(factory, Publisher(FileWitness(witness_file)))
+    entries = _entries(cast, clock, ENTRIES)
+    with unit_of_work(factory) as session:
         service.append(session=session, signer=SIGNER, entries=entries[:10], at=clock.now())
-    with uow() as session:  # a second append continues the same chain
+    with unit_of_work(factory) as session:  # a second append continues the same chain
         service.append(session=session, signer=SIGNER, entries=entries[10:], at=clock.now())
+    written = runner.invoke(app, ["audit", "checkpoint"], env=_env(database_url, tmp_path))
+    assert written.exit_code == 0, written.output
+    assert len(witness_file.read_text().splitlines()) == 3  # heads at 1,000, 2,000 and 2,500
 
 
 def _verify(database_url, tmp_path):
-    return runner.invoke(app, ["audit", "verify"], env={
-        "GOVCX_DATABASE_URL": database_url, "GOVCX_SECRET_KEY": TEST_SECRET, "GOVCX_DATA_DIR": str(tmp_path)})
+    return runner.invoke(app, ["audit", "verify"], env=_env(database_url, tmp_path))
 
 
-def test_an_untouched_log_verifies(logged, database_url, tmp_path):
+def _as_insider(engine: Engine, *statements: str, params=None) -> None:
+    """Run statements as a database insider who can switch PostgreSQL's append-only triggers off."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            connection.execute(text(statement), params or {})
+
+
+def _rehash(engine: Engine, *, change_at: int) -> None:
+    """Change one entry, then recompute every hash after it, as a forger without the key would."""
+    with engine.connect() as connection:
+        rows = [dict(r) for r in connection.execute(text(
+            "SELECT * FROM access_log_entry WHERE seq >= :seq ORDER BY seq"), {"seq": change_at}).mappings()]
+    rows[0]["attributes"] = "tax.annual_income"
+    prev = rows[0]["prev_hash"]
+    updates = []
+    for row in rows:
+        row = {**row, **{k: _uuid(row[k]) for k in ("subject_id", "requester_agency_id", "service_id", "consent_id",
+                                                    "legal_basis_id", "request_id")}}
+        digest = service.chain(prev, service.entry_line(row))
+        updates.append({"seq": row["seq"], "prev": prev, "hash": digest, "attributes": row["attributes"]})
+        prev = digest
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+        connection.execute(text("UPDATE access_log_entry SET prev_hash = :prev, hash = :hash, attributes = :attributes "
+                                "WHERE seq = :seq"), updates)
+        connection.execute(text("UPDATE access_log_head SET hash = :hash"), {"hash": prev})
+
+
+def _uuid(value):
+    from uuid import UUID
+
+    return value if value is None or isinstance(value, UUID) else UUID(str(value))
+
+
+def test_an_untouched_log_with_its_witness_verifies(logged, database_url, tmp_path):
     result = _verify(database_url, tmp_path)
 
     assert result.exit_code == 0, result.output
-    assert '"entries":2500' in result.stdout and '"checkpoints":2' in result.stdout
+    assert '"entries":2500' in result.stdout and '"checkpoints":3' in result.stdout
+    assert '"witness_heads":3' in result.stdout and '"witnessed_entries":2500' in result.stdout
+    assert "access log intact" in result.output
 
 
 @pytest.mark.parametrize(("tamper", "named"), [
-    ("UPDATE access_log_entry SET attributes = 'tax.annual_income' WHERE seq = 1200", "entry 1200 was changed"),
-    ("DELETE FROM access_log_entry WHERE seq = 1200", "entry 1200 is missing"),
-    ("UPDATE access_log_entry SET seq = -1 WHERE seq = 1200; UPDATE access_log_entry SET seq = 1200 WHERE seq = 1201;"
-     " UPDATE access_log_entry SET seq = 1201 WHERE seq = -1", "entry 1200 is out of order"),
-    ("DELETE FROM access_log_entry WHERE seq = 2500", "entries were removed"),
+    (["UPDATE access_log_entry SET attributes = 'tax.annual_income' WHERE seq = 1200"], "entry 1200 was changed"),
+    (["DELETE FROM access_log_entry WHERE seq = 1200"], "entry 1200 is missing"),
+    (["UPDATE access_log_entry SET seq = -1 WHERE seq = 1200", "UPDATE access_log_entry SET seq = 1200 WHERE seq = 1201",
+      "UPDATE access_log_entry SET seq = 1201 WHERE seq = -1"], "entry 1200 is out of order"),
+    (["DELETE FROM access_log_entry WHERE seq = 2500"], "entry 2500 is missing: the witness vouches for 2,500"),
+    # Drop the newest entries and their checkpoints, and move the head back: the store alone looks whole.
+    (["DELETE FROM access_log_entry WHERE seq > 2200", "DELETE FROM access_log_checkpoint WHERE seq > 2200",
+      "UPDATE access_log_head SET seq = 2200, hash = (SELECT hash FROM access_log_entry WHERE seq = 2200)"],
+     "entry 2201 is missing: the witness vouches for 2,500 entries"),
+    # Erase everything: entries, checkpoints and head.
+    (["DELETE FROM access_log_entry", "DELETE FROM access_log_checkpoint", "DELETE FROM access_log_head"],
+     "entry 1 is missing: the witness vouches for 2,500 entries"),
 ])
-def test_one_changed_removed_or_reordered_row_fails_verification_naming_it(
+def test_every_way_to_change_remove_reorder_or_cut_the_log_in_the_store_fails_naming_where(
     logged, engine, database_url, tmp_path, tamper, named
 ):
-    with engine.begin() as connection:
-        for statement in tamper.split(";"):
-            connection.execute(text(statement))
+    _as_insider(engine, *tamper)
 
     result = _verify(database_url, tmp_path)
 
-    assert result.exit_code == 1
-    assert named in result.output
+    assert result.exit_code == 1, result.output
+    assert named in result.output.replace("\n", " ")
 
 
-def test_a_rewritten_chain_with_fresh_hashes_is_caught_by_the_signed_checkpoint(logged, engine, database_url,
-                                                                                tmp_path, uow):
-    from sqlalchemy import select
-
-    from govcx.exchange.models import AccessLogEntry
-
-    # The forger recomputes every hash after the row they change; only the checkpoint signature stops them.
-    with uow() as session:
-        rows = session.scalars(select(AccessLogEntry).where(AccessLogEntry.seq >= 1500)
-                               .order_by(AccessLogEntry.seq)).all()
-        rows[0].attributes = "tax.annual_income"
-        prev = rows[0].prev_hash
-        for row in rows:
-            row.prev_hash = prev
-            row.hash = prev = service.chain(prev, service.entry_line(row.__dict__))
+def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_the_signed_checkpoint(logged, engine, database_url,
+                                                                                tmp_path):
+    _rehash(engine, change_at=1500)
 
     result = _verify(database_url, tmp_path)
 
     assert result.exit_code == 1
     assert "entry 2000 disagrees with the signed checkpoint" in result.output
+
+
+@pytest.mark.parametrize(("change_at", "named"), [
+    (5, "entry 1000 disagrees with the head the witness holds for it"),
+    (1500, "entry 2000 disagrees with the head the witness holds for it"),
+    (2400, "entry 2500 disagrees with the head the witness holds for it"),
+])
+def test_a_chain_rehashed_after_deleting_the_checkpoints_is_caught_by_the_witness(
+    logged, engine, database_url, tmp_path, change_at, named
+):
+    _as_insider(engine, "DELETE FROM access_log_checkpoint")
+    _rehash(engine, change_at=change_at)
+
+    result = _verify(database_url, tmp_path)
+
+    assert result.exit_code == 1, result.output
+    output = result.output.replace("\n", " ")
+    assert named in output
+    lower = (change_at - 1) // 1000 * 1000 + 1
+    assert f"one of entries {lower}-" in output  # the range between the last head that agrees and this one
+
+
+def _lines(path):
+    return path.read_text().splitlines(keepends=True)
+
+
+def _forged_head(seq, digest):
+    return sign_head(Signer.from_secret(b"not-the-key-" * 4), seq=seq, digest=digest, at=service._EPOCH).signature
+
+
+@pytest.mark.parametrize(("rewrite", "named"), [
+    (lambda lines: lines[:1], "the witness ends at entry 1,000, but the store holds a head signed for entry 2,500"),
+    (lambda lines: lines[:2], "the witness ends at entry 2,000, but the store holds a head signed for entry 2,500"),
+    (lambda lines: [*lines[:2], lines[2][:-40]], "the witness's head 3"),
+    (lambda lines: [], "holds no head, yet the store holds 2,500 entries"),
+    (lambda lines: [lines[1], lines[0], lines[2]], "the witness's head 2 (entry 1,000) does not come after head 1"),
+    (lambda lines: [*lines, _forged_head(2600, "f" * 64) + "\n"], "the witness's head 4"),
+    (lambda lines: [_forged_head(1000, "e" * 64) + "\n", *lines[1:]], "the witness's head 1"),
+])
+def test_a_witness_rolled_back_cut_reordered_or_forged_fails_naming_the_head(
+    logged, database_url, tmp_path, witness_file, rewrite, named
+):
+    witness_file.write_text("".join(rewrite(_lines(witness_file))))
+
+    result = _verify(database_url, tmp_path)
+
+    assert result.exit_code == 1, result.output
+    output = result.output.replace("\n", " ")
+    assert named in output
+    if "head 4" in named or "head 1 " in named:
+        assert "not signed with this log's key" in output
+    if "head 3" in named:
+        assert "damaged" in output
+
+
+def test_a_witness_replaced_by_an_older_copy_fails(logged, engine, clock, cast, database_url, tmp_path, witness_file):
+    older = tmp_path / "older-copy"
+    shutil.copy(witness_file, older)
+    factory = make_session_factory(engine)
+    bind(factory, Publisher(FileWitness(witness_file)))
+    with unit_of_work(factory) as session:
+        service.append(session=session, signer=SIGNER, entries=_entries(cast, clock, 600), at=clock.now())
+    assert runner.invoke(app, ["audit", "checkpoint"], env=_env(database_url, tmp_path)).exit_code == 0
+    shutil.copy(older, witness_file)
+
+    result = _verify(database_url, tmp_path)
+
+    assert result.exit_code == 1
+    assert "the witness ends at entry 2,500, but the store holds a head signed for entry 3,100" in \
+        result.output.replace("\n", " ")
+
+
+def test_a_missing_witness_fails_when_the_store_holds_entries(logged, database_url, tmp_path, witness_file):
+    witness_file.unlink()
+
+    result = _verify(database_url, tmp_path)
+
+    assert result.exit_code == 1
+    assert "there is no witness file at" in result.output and "yet the store holds 2,500 entries" in \
+        result.output.replace("\n", " ")
+
+
+def test_an_empty_store_without_a_witness_verifies(engine, database_url, tmp_path):
+    result = _verify(database_url, tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert '"entries":0' in result.stdout

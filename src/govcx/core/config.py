@@ -79,6 +79,18 @@ class Settings(BaseSettings):
                                          "serve`; defaults to on for the embedded store, off in tests.")
     worker_pause_after_claim: Path | None = Field(
         default=None, description="Crash tests only: after claiming, write this file and wait to be killed.")
+    # The access log's witness (exchange domain): signed heads kept outside the operational store.
+    audit_witness_path: Path | None = Field(
+        default=None, description="Where signed heads of the access log are appended: a file (append-only, "
+        "fsynced), or an existing directory that gets one file per head; <data-dir>/access-log-witness.jws "
+        "when unset.")
+    audit_witness_url: str | None = Field(
+        default=None, description="An HTTP witness instead of the file: each signed head is POSTed here, and "
+        "`govcx audit verify` reads them back with a GET.")
+    audit_witness_interval_s: float = Field(
+        default=5.0, gt=0, description="How often `govcx serve` signs a head of the newest entries and writes "
+        "it to the witness: the most an insider could trim unseen, beside the every-1,000th-entry heads.")
+    audit_witness_timeout_s: float = Field(default=5.0, gt=0, description="Time limit of one HTTP witness call.")
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
@@ -114,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_audit_witness_path(self) -> Path:
+        return self.audit_witness_path or self.data_dir / "access-log-witness.jws"
 
     @property
     def is_embedded(self) -> bool:

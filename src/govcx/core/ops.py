@@ -24,6 +24,12 @@ def readyz(request: Request) -> Response:
     except Exception:  # noqa: BLE001 - any failure means not ready
         return problem_response(status=503, title="Not ready", detail="The database cannot be reached.",
                                 code="not-ready", instance="/readyz")
+    # Each domain may add a check (app.py wires them): a callable that returns what is wrong, or None.
+    for check in getattr(request.app.state, "readiness_checks", ()):
+        problem = check()
+        if problem:
+            return problem_response(status=503, title="Not ready", detail=problem, code="not-ready",
+                                    instance="/readyz")
     return Response('{"status":"ready"}', media_type="application/json")
 
 

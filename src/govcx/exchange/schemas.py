@@ -79,6 +79,9 @@ class VerifyReport(BaseModel):
     ok: bool
     entries: int
     checkpoints: int
-    first_bad_entry: int | None = None
+    first_bad_entry: int | None = Field(default=None, description="The first entry (or checkpoint) that differs.")
     problem: str | None = None
+    witness: str | None = Field(default=None, description="Where the signed heads were read from.")
+    witness_heads: int = 0
+    witnessed_entries: int = Field(default=0, description="How many entries the newest witnessed head vouches for.")
     seconds: float

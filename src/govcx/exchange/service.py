@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from govcx.consent import service as consent
@@ -20,7 +23,7 @@ from govcx.core.clock import Clock
 from govcx.core.crypto import FieldCipher
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.pagination import PageParams, decode_cursor, encode_cursor
-from govcx.core.signing import Signer, verify_with_jwks
+from govcx.core.signing import KeySetVerifier, Signer
 from govcx.exchange import schemas
 from govcx.exchange.models import (
     AccessLogCheckpoint,
@@ -28,6 +31,16 @@ from govcx.exchange.models import (
     AccessLogHead,
     ExchangeRequest,
     RequestStatus,
+)
+from govcx.exchange.witness import (
+    LOG_NAME,
+    Head,
+    Witness,
+    WitnessError,
+    WitnessMissing,
+    hold,
+    peek_seq,
+    sign_head,
 )
 from govcx.registry import service as registry
 from govcx.vault import service as vault
@@ -37,6 +50,7 @@ CHECKPOINT_EVERY = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ENTRY = AccessLogEntry.__table__
 _HEAD = AccessLogHead.__table__
+_CHECKPOINT = AccessLogCheckpoint.__table__
 
 
 # The hash chain ----------------------------------------------------------------------------------
@@ -64,8 +78,61 @@ def chain(prev_hash: str, line: str) -> str:
 
 
 def _checkpoint(session: Session, signer: Signer, seq: int, digest: str, at: datetime) -> None:
-    signature = signer.sign({"log": "govcx access log", "seq": seq, "hash": digest, "at": at.isoformat()})
-    session.add(AccessLogCheckpoint(seq=seq, hash=digest, signature=signature, at=at))
+    head = sign_head(signer, seq=seq, digest=digest, at=at)
+    session.add(AccessLogCheckpoint(seq=seq, hash=digest, signature=head.signature, at=at))
+    hold(session, head)  # to the witness once the entries it vouches for are committed
+
+
+class LogBroken(Exception):
+    """The stored chain does not extend the last signed head: no new head is signed over it."""
+
+
+def checkpoint(
+    *, session: Session, signer: Signer, at: datetime, after: tuple[int, str] | None = None
+) -> Head | None:
+    """Sign a head of the newest entry (or reuse the one stored there); the witness gets it after the commit.
+
+    Like RFC 9162's consistency check between tree heads, a new head is signed only over a chain that
+    extends the previous one (`after`, the last head the witness took, else the newest stored one):
+    entries rewritten since that head are refused, never vouched for. None when the log is empty.
+    """
+    newest = session.execute(select(_ENTRY.c.seq, _ENTRY.c.hash).order_by(_ENTRY.c.seq.desc()).limit(1)).first()
+    if newest is None:
+        if after is not None:
+            raise LogBroken(f"the access log is empty, but a head was signed for {after[0]:,} entries.")
+        return None
+    seq, digest = newest
+    if after is None:
+        after = session.execute(select(_CHECKPOINT.c.seq, _CHECKPOINT.c.hash).where(_CHECKPOINT.c.seq <= seq)
+                                .order_by(_CHECKPOINT.c.seq.desc()).limit(1)).first()
+    _check_extends(session, after=(after[0], after[1]) if after else (0, GENESIS), upto=seq)
+    stored = session.execute(select(_CHECKPOINT.c.hash, _CHECKPOINT.c.signature, _CHECKPOINT.c.at)
+                             .where(_CHECKPOINT.c.seq == seq)).first()
+    if stored is not None and stored.hash == digest:
+        head = Head(seq, digest, stored.at, stored.signature)
+    else:
+        head = sign_head(signer, seq=seq, digest=digest, at=at)
+        dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(dialect_insert(_CHECKPOINT).values(seq=seq, hash=digest, signature=head.signature, at=at)
+                        .on_conflict_do_nothing(index_elements=["seq"]))
+    hold(session, head)
+    return head
+
+
+def _check_extends(session: Session, *, after: tuple[int, str], upto: int) -> None:
+    base, running = after
+    if base > upto:
+        raise LogBroken(f"the access log ends at entry {upto:,}, but a head was signed for {base:,}.")
+    if base > 0:
+        at_base = session.execute(select(_ENTRY.c.hash).where(_ENTRY.c.seq == base)).scalar_one_or_none()
+        if at_base != running:
+            raise LogBroken(f"entry {base:,} no longer matches the head signed there.")
+    expected = base + 1
+    for row in session.execute(select(_ENTRY).where(_ENTRY.c.seq > base, _ENTRY.c.seq <= upto)
+                               .order_by(_ENTRY.c.seq)).mappings():
+        if row["seq"] != expected or row["prev_hash"] != running or chain(running, entry_line(row)) != row["hash"]:
+            raise LogBroken(f"entry {expected:,} does not extend the chain signed at entry {base:,}.")
+        running, expected = row["hash"], expected + 1
 
 
 def append(*, session: Session, signer: Signer, entries: list[dict[str, Any]], at: datetime) -> list[int]:
@@ -324,72 +391,183 @@ def _rows(connection: Connection) -> Any:
     """Stream every entry in order as plain strings, without building a million ORM objects."""
     raw = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        cursor = raw.cursor(name="govcx_audit_verify")  # server-side: rows arrive in batches, not all at once
-        cursor.itersize = _BATCH
-        cursor.execute(_POSTGRES_ROWS)
-    else:
-        cursor = raw.cursor()
-        cursor.arraysize = _BATCH
-        cursor.execute(_SQLITE_ROWS)
+        # COPY streams the rows as one flow, with no round trip per batch as a server-side cursor has.
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({_POSTGRES_ROWS}) TO STDOUT") as copy:
+            copy.set_types(["int8", "text", "text", "text"])
+            batch: list[Any] = []
+            for row in copy.rows():
+                batch.append(row)
+                if len(batch) == _BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+        return
+    cursor = raw.cursor()
+    cursor.arraysize = _BATCH
+    cursor.execute(_SQLITE_ROWS)
     while batch := cursor.fetchmany(_BATCH):
         yield batch
     cursor.close()
 
 
+def log_size(*, connection: Connection) -> int:
+    """How many entries the store holds, by the newest number (for a progress bar)."""
+    return connection.execute(select(func.coalesce(func.max(_ENTRY.c.seq), 0))).scalar_one()
+
+
+class _Tampered(Exception):
+    def __init__(self, entry: int | None, problem: str) -> None:
+        super().__init__(problem)
+        self.entry, self.problem = entry, problem
+
+
+@dataclass
+class _Walk:
+    """What the walk learnt so far, so a failure still reports how far it got."""
+
+    count: int = 0
+    witness_heads: int = 0
+    witnessed: int = 0
+
+
 def verify(
-    *, connection: Connection, jwks: dict[str, Any], progress: Callable[[int], None] | None = None
+    *, connection: Connection, jwks: dict[str, Any], witness: Witness | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> schemas.VerifyReport:
-    """Check the whole access log: every hash, every link, every number, and every signed checkpoint."""
+    """Check the whole access log against its witness: every hash, link, number, checkpoint and witnessed head.
+
+    Without a witness only the store's own consistency is checked, which an insider who rewrites the
+    chain and its checkpoints can fake; `govcx audit verify` always passes the configured one.
+    """
     started = time.perf_counter()
+    verifier = KeySetVerifier(jwks)
     checkpoints = {
         seq: (digest, signature) for seq, digest, signature in connection.execute(
             select(AccessLogCheckpoint.seq, AccessLogCheckpoint.hash, AccessLogCheckpoint.signature))
     }
     head = connection.execute(select(AccessLogHead.seq, AccessLogHead.hash)).first()
+    walk = _Walk()
     # A million short-lived row tuples would wake the cycle collector thousands of times for nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        count, bad, problem = _walk(connection, checkpoints, head, jwks, progress)
+        _check(connection, checkpoints, head, witness, verifier, progress, walk)
+        bad, problem = None, None
+    except _Tampered as exc:
+        bad, problem = exc.entry, exc.problem
     finally:
         if collecting:
             gc.enable()
-    return schemas.VerifyReport(ok=problem is None, entries=count, checkpoints=len(checkpoints), first_bad_entry=bad,
-                                problem=problem, seconds=round(time.perf_counter() - started, 3))
+    return schemas.VerifyReport(
+        ok=problem is None, entries=walk.count, checkpoints=len(checkpoints), first_bad_entry=bad, problem=problem,
+        witness=witness.where if witness is not None else None, witness_heads=walk.witness_heads,
+        witnessed_entries=walk.witnessed, seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _check(
+    connection: Connection, checkpoints: dict[int, tuple[str, str]], head: Any, witness: Witness | None,
+    verifier: KeySetVerifier, progress: Callable[[int], None] | None, walk: _Walk,
+) -> None:
+    missing = None
+    heads: Iterator[tuple[int, str, str]] = iter(())
+    if witness is not None:
+        try:
+            heads = _witnessed(witness, verifier, walk)
+            first = next(heads, None)
+        except WitnessMissing as exc:
+            missing, first = str(exc), None
+        heads = itertools.chain([first] if first else [], heads)
+    expected_seq, running = _walk(connection, checkpoints, heads, progress, walk)
+    for seq, (digest, signature) in sorted(checkpoints.items()):
+        claims = verifier.verify(signature)
+        if claims is None or claims.get("seq") != seq or claims.get("hash") != digest:
+            raise _Tampered(seq, f"the checkpoint at entry {seq} is not validly signed.")
+        if seq >= expected_seq:
+            raise _Tampered(expected_seq, f"entry {expected_seq} is missing: a signed checkpoint vouches for {seq}.")
+    if witness is not None and walk.count and not walk.witness_heads:
+        raise _Tampered(None, f"{missing or f'the witness at {witness.where} holds no head'}, yet the store holds "
+                              f"{walk.count:,} entries: the witness was removed or emptied, or never written "
+                              "(after an upgrade, run `govcx audit checkpoint` once).")
+    newest_checkpoint = max(checkpoints, default=0)
+    if witness is not None and newest_checkpoint > walk.witnessed:
+        raise _Tampered(newest_checkpoint, (
+            f"the witness ends at entry {walk.witnessed:,}, but the store holds a head signed for entry "
+            f"{newest_checkpoint:,} (the checkpoint there): the witness was replaced by an older copy or cut short. "
+            "If it was only unreachable for a while, `govcx audit checkpoint` catches it up."))
+    if head is not None and (head[0] != expected_seq - 1 or head[1] != running):
+        raise _Tampered(min(expected_seq, head[0]), (
+            f"the log ends at entry {expected_seq - 1} but its head says {head[0]}: entries were removed."))
+
+
+def _witnessed(witness: Witness, verifier: KeySetVerifier, walk: _Walk) -> Iterator[tuple[int, str, str]]:
+    """Yield the witness's heads (entry number, hash, when), each checked: signed by us, sizes only growing."""
+    previous = 0
+    try:
+        for number, token in enumerate(witness.read(), 1):
+            claims = None if "\x00" in token else verifier.verify(token)
+            seq = claims.get("seq") if claims else None
+            if claims is None or claims.get("log") != LOG_NAME or not isinstance(seq, int) or seq < 1:
+                what = ("not signed with this log's key: it is forged" if "\x00" not in token and peek_seq(token)
+                        else "damaged: cut short or altered")
+                raise _Tampered(None, f"the witness's head {number} ({witness.where}) is {what}.")
+            if seq <= previous:
+                raise _Tampered(seq, (
+                    f"the witness's head {number} (entry {seq:,}) does not come after head {number - 1} "
+                    f"(entry {previous:,}): the witness was reordered or rewritten, not only appended to."))
+            previous = seq
+            walk.witness_heads, walk.witnessed = number, seq
+            yield seq, str(claims.get("hash")), str(claims.get("at"))
+    except WitnessMissing:
+        raise
+    except WitnessError as exc:
+        raise _Tampered(None, f"the witness could not be read: {exc}.") from exc
 
 
 def _walk(
-    connection: Connection, checkpoints: dict[int, tuple[str, str]], head: Any, jwks: dict[str, Any],
-    progress: Callable[[int], None] | None,
-) -> tuple[int, int | None, str | None]:
-    """Return how many entries were read, and the first bad entry with what is wrong with it (or None)."""
+    connection: Connection, checkpoints: dict[int, tuple[str, str]], heads: Iterator[tuple[int, str, str]],
+    progress: Callable[[int], None] | None, walk: _Walk,
+) -> tuple[int, str]:
+    """Walk the chain beside the witnessed heads; return the next entry number expected and the last hash."""
     sha256 = hashlib.sha256
     expected_seq, running, count = 1, GENESIS, 0
-    for batch in _rows(connection):
-        for seq, prev, digest, line in batch:
-            if seq != expected_seq:
-                return count, expected_seq, f"entry {expected_seq} is missing (removed, or renumbered)."
-            if sha256(f"{prev}\n{line}".encode()).hexdigest() != digest:
-                return count, seq, f"entry {seq} was changed: its content no longer matches its hash."
-            if prev != running:
-                return count, seq, f"entry {seq} is out of order: it does not follow entry {seq - 1}."
-            running = digest
-            expected_seq += 1
-            count += 1
-            if seq in checkpoints and checkpoints[seq][0] != digest:
-                return count, seq, f"entry {seq} disagrees with the signed checkpoint there: the chain was rewritten."
-        if progress is not None:
-            progress(len(batch))
-    for seq, (digest, signature) in sorted(checkpoints.items()):
-        claims = verify_with_jwks(signature, jwks)
-        if claims is None or claims.get("seq") != seq or claims.get("hash") != digest:
-            return count, seq, f"the checkpoint at entry {seq} is not validly signed."
-        if seq >= expected_seq:
-            return count, expected_seq, f"entry {expected_seq} is missing: a signed checkpoint vouches for {seq}."
-    if head is not None and (head[0] != expected_seq - 1 or head[1] != running):
-        return count, min(expected_seq, head[0]), (
-            f"the log ends at entry {expected_seq - 1} but its head says {head[0]}: entries were removed.")
-    return count, None, None
+    vouched, vouched_hash, vouched_at = next(heads, (0, "", ""))
+    matched = 0  # the newest witnessed head the chain was found to agree with
+    try:
+        for batch in _rows(connection):
+            for seq, prev, digest, line in batch:
+                if seq != expected_seq:
+                    raise _Tampered(expected_seq, f"entry {expected_seq} is missing (removed, or renumbered).")
+                if sha256(f"{prev}\n{line}".encode()).hexdigest() != digest:
+                    raise _Tampered(seq, f"entry {seq} was changed: its content no longer matches its hash.")
+                if prev != running:
+                    raise _Tampered(seq, f"entry {seq} is out of order: it does not follow entry {seq - 1}.")
+                running = digest
+                expected_seq += 1
+                count += 1
+                if seq in checkpoints and checkpoints[seq][0] != digest:
+                    raise _Tampered(seq, f"entry {seq} disagrees with the signed checkpoint there: the chain was "
+                                         "rewritten.")
+                if seq == vouched:
+                    if digest != vouched_hash:
+                        raise _Tampered(seq, (
+                            f"entry {seq} disagrees with the head the witness holds for it (signed {vouched_at}): "
+                            f"one of entries {matched + 1}-{seq} was changed and the chain re-hashed."))
+                    matched = seq
+                    vouched, vouched_hash, vouched_at = next(heads, (0, "", ""))
+            walk.count = count
+            if progress is not None:
+                progress(len(batch))
+        if vouched:
+            for vouched, _, vouched_at in heads:  # the newest one, each still checked on the way
+                pass
+            raise _Tampered(expected_seq, (
+                f"entry {expected_seq} is missing: the witness vouches for {vouched:,} entries (head signed "
+                f"{vouched_at}), the store holds {count:,}; the log was cut short or erased."))
+    finally:
+        walk.count = count
+    return expected_seq, running
 
 
 def service_uses(*, session: Session) -> list[tuple[UUID, UUID]]:
