@@ -9,17 +9,16 @@ append-only triggers off), and in the witness tests anything to the witness file
 import shutil
 
 import pytest
-from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from govcx.cli import app
 from govcx.core.db import make_session_factory, unit_of_work
-from govcx.core.ids import new_id
 from govcx.core.signing import Signer
 from govcx.exchange import service
 from govcx.exchange.witness import FILE_NAME, FileWitness, Publisher, bind, sign_head
 from tests.conftest import TEST_SECRET
 from tests.factories.consent import SIGNER
+from tests.factories.exchange import as_insider, log_entries, rehash
 
 runner = CliRunner()
 ENTRIES = 2_500  # past two signed checkpoints; `govcx audit checkpoint` adds a third head at 2,500
@@ -27,15 +26,6 @@ ENTRIES = 2_500  # past two signed checkpoints; `govcx audit checkpoint` adds a 
 
 def _env(database_url, tmp_path):
     return {"GOVCX_DATABASE_URL": database_url, "GOVCX_SECRET_KEY": TEST_SECRET, "GOVCX_DATA_DIR": str(tmp_path)}
-
-
-def _entries(cast, clock, n):
-    return [{
-        "at_us": service.to_micros(clock.now()) + i, "subject_id": cast.ana.id, "requester_agency_id": cast.tax.id,
-        "service_id": None, "purpose": "ServiceProvision", "attributes": "bank.interest_statement",
-        "decision": "permit" if i % 3 else "deny", "reason": "consent" if i % 3 else "consent_paused",
-        "consent_id": None, "legal_basis_id": None, "request_id": new_id(),
-    } for i in range(n)]
 
 
 @pytest.fixture
@@ -48,7 +38,7 @@ def logged(engine, clock, cast, database_url, tmp_path, witness_file):
     """2,500 entries appended the way the app does: each signed head reaches the witness after its commit."""
     factory = make_session_factory(engine)
     bind(factory, Publisher(FileWitness(witness_file)))
-    entries = _entries(cast, clock, ENTRIES)
+    entries = log_entries(subject_id=cast.ana.id, agency_id=cast.tax.id, clock=clock, n=ENTRIES)
     with unit_of_work(factory) as session:
         service.append(session=session, signer=SIGNER, entries=entries[:10], at=clock.now())
     with unit_of_work(factory) as session:  # a second append continues the same chain
@@ -60,43 +50,6 @@ def logged(engine, clock, cast, database_url, tmp_path, witness_file):
 
 def _verify(database_url, tmp_path):
     return runner.invoke(app, ["audit", "verify"], env=_env(database_url, tmp_path))
-
-
-def _as_insider(engine: Engine, *statements: str, params=None) -> None:
-    """Run statements as a database insider who can switch PostgreSQL's append-only triggers off."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            connection.execute(text(statement), params or {})
-
-
-def _rehash(engine: Engine, *, change_at: int) -> None:
-    """Change one entry, then recompute every hash after it, as a forger without the key would."""
-    with engine.connect() as connection:
-        rows = [dict(r) for r in connection.execute(text(
-            "SELECT * FROM access_log_entry WHERE seq >= :seq ORDER BY seq"), {"seq": change_at}).mappings()]
-    rows[0]["attributes"] = "tax.annual_income"
-    prev = rows[0]["prev_hash"]
-    updates = []
-    for row in rows:
-        row = {**row, **{k: _uuid(row[k]) for k in ("subject_id", "requester_agency_id", "service_id", "consent_id",
-                                                    "legal_basis_id", "request_id")}}
-        digest = service.chain(prev, service.entry_line(row))
-        updates.append({"seq": row["seq"], "prev": prev, "hash": digest, "attributes": row["attributes"]})
-        prev = digest
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-        connection.execute(text("UPDATE access_log_entry SET prev_hash = :prev, hash = :hash, attributes = :attributes "
-                                "WHERE seq = :seq"), updates)
-        connection.execute(text("UPDATE access_log_head SET hash = :hash"), {"hash": prev})
-
-
-def _uuid(value):
-    from uuid import UUID
-
-    return value if value is None or isinstance(value, UUID) else UUID(str(value))
 
 
 def test_an_untouched_log_with_its_witness_verifies(logged, database_url, tmp_path):
@@ -125,7 +78,7 @@ def test_an_untouched_log_with_its_witness_verifies(logged, database_url, tmp_pa
 def test_every_way_to_change_remove_reorder_or_cut_the_log_in_the_store_fails_naming_where(
     logged, engine, database_url, tmp_path, tamper, named
 ):
-    _as_insider(engine, *tamper)
+    as_insider(engine, *tamper)
 
     result = _verify(database_url, tmp_path)
 
@@ -135,7 +88,7 @@ def test_every_way_to_change_remove_reorder_or_cut_the_log_in_the_store_fails_na
 
 def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_the_signed_checkpoint(logged, engine, database_url,
                                                                                 tmp_path):
-    _rehash(engine, change_at=1500)
+    rehash(engine, change_at=1500)
 
     result = _verify(database_url, tmp_path)
 
@@ -151,8 +104,8 @@ def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_the_signed_checkpoint(
 def test_a_chain_rehashed_after_deleting_the_checkpoints_is_caught_by_the_witness(
     logged, engine, database_url, tmp_path, change_at, named
 ):
-    _as_insider(engine, "DELETE FROM access_log_checkpoint")
-    _rehash(engine, change_at=change_at)
+    as_insider(engine, "DELETE FROM access_log_checkpoint")
+    rehash(engine, change_at=change_at)
 
     result = _verify(database_url, tmp_path)
 
@@ -202,7 +155,8 @@ def test_a_witness_replaced_by_an_older_copy_fails(logged, engine, clock, cast, 
     factory = make_session_factory(engine)
     bind(factory, Publisher(FileWitness(witness_file)))
     with unit_of_work(factory) as session:
-        service.append(session=session, signer=SIGNER, entries=_entries(cast, clock, 600), at=clock.now())
+        service.append(session=session, signer=SIGNER, entries=log_entries(subject_id=cast.ana.id, agency_id=cast.tax.id,
+                                                                         clock=clock, n=600), at=clock.now())
     assert runner.invoke(app, ["audit", "checkpoint"], env=_env(database_url, tmp_path)).exit_code == 0
     shutil.copy(older, witness_file)
 
