@@ -5,8 +5,9 @@
     statement under their standing consent, beside benchmarks/bare_exchange_app.py (same framework, same
     uvicorn settings, the same facts by one plain select, no checks, no log). Same client, keep-alive,
     sequential, random people with a consent, after a warm-up, alternating rounds.
-(b) `govcx audit verify`'s check (exchange.service.verify) over the whole access log after topping it up
-    to --log-entries entries: entries per second.
+(b) `govcx audit verify`'s check (exchange.service.verify) over the whole access log and its witness after
+    topping it up to --log-entries entries (each signed head written to the witness file, as the app does):
+    entries per second.
 
     python benchmarks/exchange.py [--people 5000] [--requests 2000] [--log-entries 1000000] [--store sqlite|postgresql]
 """
@@ -39,6 +40,7 @@ from govcx.core.ids import new_id  # noqa: E402
 from govcx.core.signing import Signer  # noqa: E402
 from govcx.demo.generator import generate  # noqa: E402
 from govcx.exchange import service as exchange  # noqa: E402
+from govcx.exchange import witness  # noqa: E402
 
 ATTRIBUTE = "bank.interest_statement"
 APPEND_BATCH = 50_000
@@ -60,6 +62,7 @@ def top_up(url: str, settings: Settings, total: int) -> tuple[int, float]:
     """Append synthetic entries until the log holds `total`; return how many were added and how long it took."""
     engine = make_engine(url)
     factory = make_session_factory(engine)
+    witness.bind(factory, witness.Publisher(witness.witness_from(settings)))  # as the app does: heads witnessed
     signer = Signer.from_secret(settings.secret)
     with engine.connect() as connection:
         have = connection.execute(text("SELECT COUNT(*) FROM access_log_entry")).scalar_one()
@@ -77,6 +80,8 @@ def top_up(url: str, settings: Settings, total: int) -> tuple[int, float]:
         with unit_of_work(factory) as session:
             exchange.append(session=session, signer=signer, entries=entries, at=datetime.now(UTC))
         added += n
+    with unit_of_work(factory) as session:  # what the server's loop does for the newest entries
+        exchange.checkpoint(session=session, signer=signer, at=datetime.now(UTC))
     engine.dispose()
     return added, time.perf_counter() - started
 
@@ -130,7 +135,8 @@ def main() -> None:
         added, append_seconds = top_up(url, settings, args.log_entries)
         engine = make_engine(url)
         with engine.connect() as connection:
-            report = exchange.verify(connection=connection, jwks=Signer.from_secret(settings.secret).jwks())
+            report = exchange.verify(connection=connection, jwks=Signer.from_secret(settings.secret).jwks(),
+                                     witness=witness.witness_from(settings))
         engine.dispose()
         if not report.ok:
             raise SystemExit(f"verification failed: {report.problem}")
@@ -149,7 +155,8 @@ def main() -> None:
     print(f"{'access log append (bulk, synthetic)':38s} {added / append_seconds:7,.0f} entries/s   "
           f"{added:,} entries in {append_seconds:.1f} s")
     print(f"{'govcx audit verify, whole chain':38s} {report.entries / report.seconds:7,.0f} entries/s   "
-          f"{report.entries:,} entries, {report.checkpoints:,} signed checkpoints in {report.seconds:.2f} s")
+          f"{report.entries:,} entries, {report.checkpoints:,} signed checkpoints, {report.witness_heads:,} "
+          f"witnessed heads in {report.seconds:.2f} s")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from starlette.testclient import TestClient
 
 from govcx.core.signing import Signer
 from govcx.exchange import service as exchange
+from govcx.exchange.witness import witness_from
 from tests.web.helpers import sign_in_citizen
 
 
@@ -23,9 +24,11 @@ def test_the_demo_citizen_sees_facts_a_standing_consent_and_a_year_of_uses(demo,
 
 def test_the_demo_access_log_verifies_and_holds_the_planted_denials(demo, truth, settings, engine):
     with engine.connect() as connection:
-        report = exchange.verify(connection=connection, jwks=Signer.from_secret(settings.secret).jwks())
+        report = exchange.verify(connection=connection, jwks=Signer.from_secret(settings.secret).jwks(),
+                                 witness=witness_from(settings))
 
     planted = next(e for e in truth["effects"] if e["name"] == "unlawful_data_requests")
-    assert report.ok and report.entries == truth["once_only"]["access_log_entries"]
+    assert report.ok and report.entries == truth["once_only"]["access_log_entries"], report.problem
+    assert report.witnessed_entries == report.entries  # the demo's log is witnessed to its last entry
     denials = truth["once_only"]["decisions_by_agency"][f"{planted['parameters']['agency']}:deny"]
     assert denials == planted["measured"]["denials"] > 0

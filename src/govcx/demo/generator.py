@@ -39,6 +39,8 @@ from govcx.demo import crm as demo_crm
 from govcx.demo import once_only as once_only_demo
 from govcx.demo import feedback as feedback_demo
 from govcx.demo.notify import generate_notify
+from govcx.exchange import service as exchange_service
+from govcx.exchange import witness as audit_witness
 from govcx.demo.geography import CAPITAL_CODE, EAST, NORTH, SOUTH, WEST, RegionPlan, plan_regions
 from govcx.demo.population import (
     REFERENCE_DATE,
@@ -137,7 +139,9 @@ def reset_demo_store(settings: Settings) -> None:
     if settings.database_url is None:
         database = _embedded_files(settings)[0]
         if (data_dir / TRUTH_FILE).exists():
-            for path in [*_embedded_files(settings), data_dir / TRUTH_FILE, data_dir / CREDENTIALS_FILE]:
+            # The demo's own access-log witness goes with its store: it vouches for a log that is gone.
+            for path in [*_embedded_files(settings), data_dir / TRUTH_FILE, data_dir / CREDENTIALS_FILE,
+                         *[p for p in [settings.resolved_audit_witness_path] if not p.is_dir()]]:
                 path.unlink(missing_ok=True)
             return
         if database.exists() and _store_holds_rows(settings.resolved_database_url):
@@ -452,8 +456,11 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
                            "or point it at an empty database.")
         # Claimed before the first row, so a run that fails half-way can still be reset.
         _write_json(truth_path, {"seed": seed, "complete": False, "effects": []})
-        generator = _Generator(settings=settings, factory=make_session_factory(engine), seed=seed,
-                               steps=_Steps(progress), clock=SystemClock())
+        factory = make_session_factory(engine)
+        # Signed heads of the access log reach the witness as the demo writes them, as in the app.
+        audit_witness.bind(factory, audit_witness.Publisher(audit_witness.witness_from(settings)))
+        generator = _Generator(settings=settings, factory=factory, seed=seed, steps=_Steps(progress),
+                               clock=SystemClock())
         generator.government()
         generator.people(count=people)
         generator.businesses(people=people)
@@ -472,6 +479,9 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         feedback_truth = feedback_demo.generate(
             factory=generator.factory, seed=seed, clock=generator.clock, region_ids=c.region_ids,
             understaffed=understaffed, people_by_region=c.people_by_region, people=people)
+        with unit_of_work(factory) as session:  # and a head of the newest entries, so the log verifies at once
+            exchange_service.checkpoint(session=session, signer=Signer.from_secret(settings.secret),
+                                        at=generator.clock.now())
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)

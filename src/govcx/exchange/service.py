@@ -391,21 +391,15 @@ def _rows(connection: Connection) -> Any:
     """Stream every entry in order as plain strings, without building a million ORM objects."""
     raw = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        # COPY streams the rows as one flow, with no round trip per batch as a server-side cursor has.
-        with raw.cursor() as cursor, cursor.copy(f"COPY ({_POSTGRES_ROWS}) TO STDOUT") as copy:
-            copy.set_types(["int8", "text", "text", "text"])
-            batch: list[Any] = []
-            for row in copy.rows():
-                batch.append(row)
-                if len(batch) == _BATCH:
-                    yield batch
-                    batch = []
-            if batch:
-                yield batch
-        return
-    cursor = raw.cursor()
-    cursor.arraysize = _BATCH
-    cursor.execute(_SQLITE_ROWS)
+        # A server-side cursor: rows arrive in batches, not all at once. (COPY ... TO STDOUT was measured
+        # beside it and streamed these rows 10-20 % slower, parsed or raw.)
+        cursor = raw.cursor(name="govcx_audit_verify")
+        cursor.itersize = _BATCH
+        cursor.execute(_POSTGRES_ROWS)
+    else:
+        cursor = raw.cursor()
+        cursor.arraysize = _BATCH
+        cursor.execute(_SQLITE_ROWS)
     while batch := cursor.fetchmany(_BATCH):
         yield batch
     cursor.close()
