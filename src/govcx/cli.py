@@ -188,9 +188,11 @@ def audit_checkpoint(
     factory = make_session_factory(engine)
     publisher = audit_witness.Publisher(audit_witness.witness_from(settings))
     audit_witness.bind(factory, publisher)
+    signer = Signer.from_secret(settings.secret)
     try:
-        with unit_of_work(factory) as session:
-            head = checkpoint(session=session, signer=Signer.from_secret(settings.secret), at=SystemClock().now())
+        with unit_of_work(factory) as session:  # a new head must extend the newest one the witness holds
+            head = checkpoint(session=session, signer=signer, at=SystemClock().now(),
+                              after=publisher.recall(signer.jwks()))
     except LogBroken as exc:
         console.print(f"[bold red]no head signed:[/] {exc} Run `govcx audit verify`.")
         raise typer.Exit(code=1) from None

@@ -48,6 +48,11 @@ def logged(engine, clock, cast, database_url, tmp_path, witness_file):
     assert len(witness_file.read_text().splitlines()) == 3  # heads at 1,000, 2,000 and 2,500
 
 
+def _said(result):
+    """What the command printed, with the console's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
 def _verify(database_url, tmp_path):
     return runner.invoke(app, ["audit", "verify"], env=_env(database_url, tmp_path))
 
@@ -83,7 +88,7 @@ def test_every_way_to_change_remove_reorder_or_cut_the_log_in_the_store_fails_na
     result = _verify(database_url, tmp_path)
 
     assert result.exit_code == 1, result.output
-    assert named in result.output.replace("\n", " ")
+    assert named in _said(result)
 
 
 def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_the_signed_checkpoint(logged, engine, database_url,
@@ -110,7 +115,7 @@ def test_a_chain_rehashed_after_deleting_the_checkpoints_is_caught_by_the_witnes
     result = _verify(database_url, tmp_path)
 
     assert result.exit_code == 1, result.output
-    output = result.output.replace("\n", " ")
+    output = _said(result)
     assert named in output
     lower = (change_at - 1) // 1000 * 1000 + 1
     assert f"one of entries {lower}-" in output  # the range between the last head that agrees and this one
@@ -141,7 +146,7 @@ def test_a_witness_rolled_back_cut_reordered_or_forged_fails_naming_the_head(
     result = _verify(database_url, tmp_path)
 
     assert result.exit_code == 1, result.output
-    output = result.output.replace("\n", " ")
+    output = _said(result)
     assert named in output
     if "head 4" in named or "head 1 " in named:
         assert "not signed with this log's key" in output
@@ -164,7 +169,7 @@ def test_a_witness_replaced_by_an_older_copy_fails(logged, engine, clock, cast, 
 
     assert result.exit_code == 1
     assert "the witness ends at entry 2,500, but the store holds a head signed for entry 3,100" in \
-        result.output.replace("\n", " ")
+        _said(result)
 
 
 def test_a_missing_witness_fails_when_the_store_holds_entries(logged, database_url, tmp_path, witness_file):
@@ -174,7 +179,7 @@ def test_a_missing_witness_fails_when_the_store_holds_entries(logged, database_u
 
     assert result.exit_code == 1
     assert "there is no witness file at" in result.output and "yet the store holds 2,500 entries" in \
-        result.output.replace("\n", " ")
+        _said(result)
 
 
 def test_an_empty_store_without_a_witness_verifies(engine, database_url, tmp_path):
@@ -182,3 +187,16 @@ def test_an_empty_store_without_a_witness_verifies(engine, database_url, tmp_pat
 
     assert result.exit_code == 0, result.output
     assert '"entries":0' in result.stdout
+
+
+def test_audit_checkpoint_refuses_to_sign_over_a_log_cut_below_the_witness(logged, engine, database_url, tmp_path,
+                                                                          witness_file):
+    before = witness_file.read_text()
+    as_insider(engine, "DELETE FROM access_log_entry WHERE seq > 2200", "DELETE FROM access_log_checkpoint",
+               "UPDATE access_log_head SET seq = 2200, hash = (SELECT hash FROM access_log_entry WHERE seq = 2200)")
+
+    result = runner.invoke(app, ["audit", "checkpoint"], env=_env(database_url, tmp_path))
+
+    assert result.exit_code == 1
+    assert "the access log ends at entry 2,200, but a head was signed for 2,500" in _said(result)
+    assert witness_file.read_text() == before  # nothing signed over the cut log

@@ -21,7 +21,7 @@ from govcx.exchange import service
 from govcx.exchange.witness import FILE_NAME, FileWitness, Publisher, bind, peek_seq, witness_round
 from tests.conftest import TEST_SECRET
 from tests.factories.consent import SIGNER
-from tests.factories.exchange import log_entries, rehash
+from tests.factories.exchange import as_insider, log_entries, rehash
 
 runner = CliRunner()
 
@@ -30,6 +30,10 @@ def _append(factory, cast, clock, n):
     with unit_of_work(factory) as session:
         service.append(session=session, signer=SIGNER, at=clock.now(),
                        entries=log_entries(subject_id=cast.ana.id, agency_id=cast.tax.id, clock=clock, n=n))
+
+
+def _said(result):
+    return " ".join(result.output.split())  # the console's line wrapping undone
 
 
 def _cli(args, database_url, tmp_path, **env):
@@ -128,7 +132,7 @@ def test_a_directory_witness_gets_one_file_per_head_and_verifies(engine, cast, c
     assert verified.exit_code == 0, verified.output
     os.rename(drop / f"{25:020d}.jws", drop / f"{24:020d}.jws")  # a head moved to claim less
     moved = _cli(["audit", "verify"], database_url, tmp_path, GOVCX_AUDIT_WITNESS_PATH=str(drop))
-    assert moved.exit_code == 1 and "the witness's head 1" in moved.output and "damaged" in moved.output
+    assert moved.exit_code == 1 and "the witness's head 1" in _said(moved) and "damaged" in _said(moved)
 
 
 class _WitnessService(BaseHTTPRequestHandler):
@@ -180,12 +184,10 @@ def test_an_http_witness_takes_each_head_and_catches_a_cut_log(engine, cast, clo
     assert written.exit_code == 0 and again.exit_code == 0, written.output + again.output
     assert [peek_seq(h) for h in heads] == [30]
     assert verified.exit_code == 0, verified.output
-    from tests.factories.exchange import as_insider
-
     as_insider(engine, "DELETE FROM access_log_entry WHERE seq > 20", "DELETE FROM access_log_checkpoint",
                "UPDATE access_log_head SET seq = 20, hash = (SELECT hash FROM access_log_entry WHERE seq = 20)")
     cut = _cli(["audit", "verify"], database_url, tmp_path, GOVCX_AUDIT_WITNESS_URL=url)
-    assert cut.exit_code == 1 and "entry 21 is missing: the witness vouches for 30 entries" in cut.output
+    assert cut.exit_code == 1 and "entry 21 is missing: the witness vouches for 30 entries" in _said(cut)
 
 
 def test_an_unreachable_http_witness_makes_audit_checkpoint_fail_loudly(engine, cast, clock, database_url, tmp_path):
@@ -195,7 +197,7 @@ def test_an_unreachable_http_witness_makes_audit_checkpoint_fail_loudly(engine, 
                   GOVCX_AUDIT_WITNESS_TIMEOUT_S="2")
 
     assert result.exit_code == 1
-    assert "witness not written" in result.output and "cannot reach http://127.0.0.1:9/heads" in result.output
+    assert "witness not written" in _said(result) and "cannot reach http://127.0.0.1:9/heads" in _said(result)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -129,7 +129,7 @@ def _check_extends(session: Session, *, after: tuple[int, str], upto: int) -> No
             raise LogBroken(f"entry {base:,} no longer matches the head signed there.")
     expected = base + 1
     for row in session.execute(select(_ENTRY).where(_ENTRY.c.seq > base, _ENTRY.c.seq <= upto)
-                               .order_by(_ENTRY.c.seq)).mappings():
+                               .order_by(_ENTRY.c.seq).execution_options(yield_per=2_000)).mappings():
         if row["seq"] != expected or row["prev_hash"] != running or chain(running, entry_line(row)) != row["hash"]:
             raise LogBroken(f"entry {expected:,} does not extend the chain signed at entry {base:,}.")
         running, expected = row["hash"], expected + 1

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.db import unit_of_work
-from govcx.core.signing import Signer, b64url_decode
+from govcx.core.signing import KeySetVerifier, Signer, b64url_decode
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,9 @@ class Witness(Protocol):
     def read(self) -> Iterator[str]:
         """Yield every recorded head, in the witness's own order; raise WitnessMissing if there is none."""
 
+    def newest(self) -> str | None:
+        """The newest recorded head, or None (cheap where the witness allows)."""
+
 
 class FileWitness:
     """One signed head per line, appended under a lock and fsynced before `publish` returns.
@@ -120,11 +123,20 @@ class FileWitness:
     @staticmethod
     def _newest_seq(fd: int) -> int:
         size = os.fstat(fd).st_size
-        if size == 0:
-            return 0
         tail = os.pread(fd, min(size, 4096), max(0, size - 4096)).decode("ascii", "replace")
-        last = tail.rstrip("\n").rsplit("\n", 1)[-1]
-        return peek_seq(last) or 0
+        return peek_seq(tail.rstrip("\n").rsplit("\n", 1)[-1]) or 0
+
+    def newest(self) -> str | None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            size = os.fstat(fd).st_size
+            tail = os.pread(fd, min(size, 4096), max(0, size - 4096)).decode("ascii", "replace")
+        finally:
+            os.close(fd)
+        return tail.rstrip("\n").rsplit("\n", 1)[-1] or None
 
     def read(self) -> Iterator[str]:
         try:
@@ -167,6 +179,10 @@ class DirectoryWitness:
                 os.close(fd)
         _fsync_dir(self.path)
 
+    def newest(self) -> str | None:
+        names = sorted(p for p in os.listdir(self.path) if p.endswith(".jws")) if self.path.is_dir() else []
+        return (self.path / names[-1]).read_text(encoding="ascii", errors="replace").rstrip("\n") if names else None
+
     def read(self) -> Iterator[str]:
         if not self.path.is_dir():
             raise WitnessMissing(f"there is no witness directory at {self.path}")
@@ -199,6 +215,15 @@ class HttpWitness:
                     raise WitnessError(f"{self.url} answered {exc.code} {exc.reason}") from exc
             except (urllib.error.URLError, OSError) as exc:
                 raise WitnessError(f"cannot reach {self.url}: {getattr(exc, 'reason', exc)}") from exc
+
+    def newest(self) -> str | None:
+        last = None
+        try:
+            for last in self.read():  # noqa: B007 - the protocol has no "newest" call: read to the end
+                pass
+        except WitnessMissing:
+            return None
+        return last
 
     def read(self) -> Iterator[str]:
         try:
@@ -277,6 +302,19 @@ class Publisher:
             self._witnessed.set(fresh[-1].seq)
             self._ok.set(1)
             return True
+
+    def recall(self, jwks: dict[str, Any]) -> tuple[int, str] | None:
+        """Learn the newest head the witness holds (if validly signed), so new heads must extend it."""
+        if self.witnessed is None:
+            try:
+                token = self.witness.newest()
+            except (WitnessError, OSError) as exc:
+                log.error("audit witness unreadable", extra={"witness": self.witness.where, "error": str(exc)})
+                return None
+            claims = KeySetVerifier(jwks).verify(token) if token else None
+            if claims and isinstance(claims.get("seq"), int) and isinstance(claims.get("hash"), str):
+                self.witnessed = (claims["seq"], claims["hash"])
+        return self.witnessed
 
     def report(self, problem: str) -> None:
         """Record a reason no head can be written (the chain no longer extends the last one), loudly."""
@@ -370,9 +408,9 @@ def witness_round(
 
     def round_() -> Head | None:
         try:
+            after = publisher.recall(signer.jwks())  # the witness's newest head, not the store's, anchors it
             with unit_of_work(factory) as session:
-                return service.checkpoint(session=session, signer=signer, at=clock.now(),
-                                          after=publisher.witnessed)
+                return service.checkpoint(session=session, signer=signer, at=clock.now(), after=after)
         except service.LogBroken as exc:
             publisher.report(f"no head was signed: {exc} Run `govcx audit verify`.")
             return None
