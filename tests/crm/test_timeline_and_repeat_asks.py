@@ -99,8 +99,33 @@ def test_a_value_typed_again_is_a_repeat_ask_counted_per_service(client, gov, ke
     recorded = client.post("/api/v1/interactions", headers=headers, json=body)
     report = client.get("/api/v1/repeat-asks/by-service", headers=headers).json()["items"]
 
-    assert recorded.json()["repeat_asks"] == ["phone", "street_address"]
+    assert recorded.status_code == 201
     assert report == [{"service_id": str(gov.tax_return.id), "service_name": "File a tax return", "count": 2}]
+
+
+def _sameness(answer) -> str:  # noqa: ANN001
+    body = answer.json()
+    return repr({k: v for k, v in body.items() if k not in ("id", "started_at")})
+
+
+def test_a_repeat_ask_never_tells_the_caller_whether_its_guess_matched(client, gov, key_for):
+    headers = key_for(gov.tax)
+    answers = []
+    for n, (field, guess) in enumerate([("phone", "+15550100"), ("phone", "+15550999"),
+                                        ("street_address", "1 main street"), ("street_address", "2 Other Road"),
+                                        ("given_name", "ana"), ("given_name", "Anna")]):
+        body = {"person_id": str(gov.ana.id), "channel": "phone", "outcome": "resolved",
+                "service_id": str(gov.tax_return.id), "started_at": f"2026-03-16T09:{n:02d}:00Z",
+                "values_given": {field: guess}}
+        recorded = client.post("/api/v1/interactions", headers=headers, json=body)
+        read = client.get(f"/api/v1/interactions/{recorded.json()['id']}", headers=headers)
+        answers.append((recorded, read))
+
+    assert {a.status_code for pair in answers for a in pair} == {200, 201}
+    assert len({_sameness(recorded) for recorded, _ in answers}) == 1  # a right and a wrong guess look alike
+    assert len({_sameness(read) for _, read in answers}) == 1
+    report = client.get("/api/v1/repeat-asks/by-service", headers=headers).json()["items"]
+    assert report == [{"service_id": str(gov.tax_return.id), "service_name": "File a tax return", "count": 3}]
 
 
 def test_an_unknown_field_typed_in_is_refused_and_records_nothing(client, gov, key_for):

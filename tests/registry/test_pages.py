@@ -5,7 +5,9 @@ import pytest
 from govcx.core.accounts import Role
 from govcx.registry import schemas, service
 from govcx.registry.models import Sensitivity, SubjectKind, ValueType
+from tests.factories import crm as crm_factories
 from tests.factories import registry as factories
+from tests.factories import vault as vault_factories
 from tests.web.helpers import h1_count, sign_in_citizen, sign_in_staff
 
 NORTH = {"type": "Polygon", "coordinates": [[[10, 51], [12, 51], [12, 52], [10, 52], [10, 51]]]}
@@ -80,7 +82,7 @@ def test_staff_find_a_person_by_name_and_open_the_record(client, uow, clock, cip
 
     assert results.status_code == 200
     assert f'href="/staff/persons/{ana.id}"' in results.text and "Bo Berg" not in results.text
-    assert "•••••••••1234" in results.text and "NID-7700-1234" not in results.text
+    assert "1985" in results.text and "2 April 1985" not in results.text and "1234" not in results.text
     assert detail.status_code == 200 and "Ana Lopez" in detail.text and "NID-7700-1234" not in detail.text
 
 
@@ -144,3 +146,46 @@ def test_regions_show_small_populations_as_suppressed_never_as_a_number(client, 
     areas = re.findall(r'<path class="govcx-map__area ([\w-]+)" d="M[^"]+"', page)
     assert sorted(areas) == ["chart-fill--1", "chart-fill--withheld"]
     assert "style=" not in page
+
+
+def _contact_catalogue(session, clock, cipher, person, source):  # noqa: ANN001, ANN202
+    values = {"person.email": "ana.private@example.org", "person.phone": "+15550199",
+              "person.address": "7 Hidden Lane, 00100 Aurelia"}
+    for key in values:
+        vault_factories.attribute(session, clock, key, agency=source)
+    for key, value in values.items():
+        vault_factories.fact(session, clock, cipher, subject_id=person.id, key=key, value=value, agency=source)
+
+
+def test_staff_without_a_case_are_told_to_ask_through_a_data_request(client, uow, clock, cipher, tax, staff_email):
+    with uow() as session:
+        ana = factories.person(session, clock, cipher, given_name="Ana", family_name="Lopez")
+        _contact_catalogue(session, clock, cipher, ana, tax)
+    sign_in_staff(client, staff_email())
+
+    page = client.get(f"/staff/persons/{ana.id}")
+
+    assert page.status_code == 200 and "Ana Lopez" in page.text and "1985" in page.text
+    assert "available through a" in page.text and "data request" in page.text
+    assert "ana.private@example.org" not in page.text and "+15550199" not in page.text
+    assert "Hidden Lane" not in page.text and "2 April 1985" not in page.text
+
+
+def test_staff_handling_a_case_read_contact_details_and_the_read_is_logged_against_the_case(
+        client, uow, clock, cipher, tax, staff_email):
+    with uow() as session:
+        ana = factories.person(session, clock, cipher, given_name="Ana", family_name="Lopez",
+                               national_id="NID-7700-1234")
+        _contact_catalogue(session, clock, cipher, ana, tax)
+        case = crm_factories.case(session, clock, tax, factories.catalogue_service(session, clock, tax).id, ana.id)
+    sign_in_staff(client, staff_email())
+
+    page = client.get(f"/staff/persons/{ana.id}")
+    sign_in_citizen(client, "NID-7700-1234")
+    log = client.get("/api/v1/me/access-log").json()["items"]
+
+    assert "ana.private@example.org" in page.text and "+15550199" in page.text and "7 Hidden Lane" in page.text
+    assert f'href="/staff/cases/{case.id}"' in page.text
+    assert [(e["requester_name"], e["purpose"], e["decision"], e["reason"], e["case_id"]) for e in log] == [
+        ("Tax Agency", "ServiceProvision", "permit", "case", str(case.id))]
+    assert log[0]["attributes"] == ["person.address", "person.email", "person.phone"]

@@ -263,6 +263,8 @@ class Reason(StrEnum):
     CONSENT_REVOKED = "consent_revoked"
     SERVICE_MISMATCH = "service_mismatch"
     DECLINED_BY_PERSON = "declined_by_person"
+    CASE = "case"
+    CASE_NOT_HANDLED = "case_not_handled"
 
 
 REASON_TEXT = {
@@ -277,6 +279,8 @@ REASON_TEXT = {
     Reason.CONSENT_REVOKED: "The agency ended this consent.",
     Reason.SERVICE_MISMATCH: "The legal basis covers another service.",
     Reason.DECLINED_BY_PERSON: "The person declined to share this data.",
+    Reason.CASE: "Contact details of a party, read by the agency handling the person's open case.",
+    Reason.CASE_NOT_HANDLED: "The agency is not handling an open case of this person.",
 }
 _STATUS_REASON = {
     S.REQUESTED: Reason.CONSENT_NOT_GIVEN, S.REJECTED: Reason.CONSENT_REJECTED, S.PAUSED: Reason.CONSENT_PAUSED,
@@ -292,6 +296,22 @@ class Decision:
     consent_id: UUID | None = None
     legal_basis_id: UUID | None = None
     requires_preview: bool = False
+
+
+# What the agency handling a person's open case may read to reach them, with no consent asked: the basis
+# is the case the person brought, and every such read is logged against it.
+CASE_ATTRIBUTES = frozenset({"person.name", "person.email", "person.phone", "person.address"})
+
+
+@dataclass(frozen=True)
+class CaseGround:
+    """A case an agency handles for a person, as the case's own domain reports it."""
+
+    case_id: UUID
+    agency_id: UUID
+    subject_id: UUID
+    service_id: UUID
+    open: bool
 
 
 def _deny(reason: Reason, *, consent_id: UUID | None = None, legal_basis_id: UUID | None = None,
@@ -326,16 +346,31 @@ def _judge_basis(basis: LegalBasis, agency_id: UUID, service_id: UUID | None, at
     return Decision(True, Reason.LEGAL_BASIS, f"Permitted by law: {basis.citation}.", None, basis.id)
 
 
+def _judge_case(case: CaseGround, agency_id: UUID, subject_id: UUID, attributes: list[str],
+                purpose: Purpose) -> Decision:
+    if case.agency_id != agency_id or case.subject_id != subject_id or not case.open:
+        return _deny(Reason.CASE_NOT_HANDLED)
+    outside = sorted(set(attributes) - CASE_ATTRIBUTES)
+    if outside:
+        return _deny(Reason.ATTRIBUTE_NOT_COVERED, extra=", ".join(outside))
+    if purpose is not Purpose.SERVICE_PROVISION:
+        return _deny(Reason.PURPOSE_MISMATCH)
+    return Decision(True, Reason.CASE, REASON_TEXT[Reason.CASE])
+
+
 def decide(
     *, session: Session, clock: Clock, signer: Signer, agency_id: UUID, subject_id: UUID, attributes: list[str],
     purpose: Purpose, consent_id: UUID | None = None, legal_basis_id: UUID | None = None,
-    service_id: UUID | None = None,
+    service_id: UUID | None = None, case: CaseGround | None = None,
 ) -> Decision:
     """Permit or deny one agency's request for a person's attributes, with the reason.
 
     With neither a consent nor a legal basis cited, the agency's own consents from the person and the
     legal bases for the agency are tried; a permit wins, otherwise the most telling denial is given.
+    A cited case permits only the contact details its handling needs (CASE_ATTRIBUTES).
     """
+    if case is not None:
+        return _judge_case(case, agency_id, subject_id, attributes, purpose)
     now = clock.now()
     candidates: list[Decision] = []
     if consent_id is not None:

@@ -158,7 +158,7 @@ class InteractionCreate(_Party):
     notes_shared: bool = False
     complaint: ComplaintCreate | None = None
     # What staff typed in for the person (registry field -> value): a value government already held
-    # is a repeat ask.
+    # is counted as a repeat ask, and the caller is never told which were (that would confirm a guess).
     values_given: dict[Annotated[str, StringConstraints(max_length=50)],
                        Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=dict,
                                                                                   max_length=20)
@@ -191,7 +191,6 @@ class InteractionRead(_Read):
     notes: str | None
     notes_shared: bool
     case_id: UUID | None
-    repeat_asks: list[str] = []
 
 
 # Routing rules ---------------------------------------------------------------------------------

@@ -373,13 +373,11 @@ def duration_minutes(interaction: Interaction) -> float | None:
 def interaction_read(*, session: Session, interaction: Interaction, viewer: TimelineViewer) -> schemas.InteractionRead:
     """Shape an interaction for a viewer: private notes only for the agency that wrote them."""
     visible = interaction.notes_shared or viewer.sees_private_of(interaction.agency_id)
-    asks = session.scalars(select(RepeatAsk.field).where(RepeatAsk.interaction_id == interaction.id)
-                           .order_by(RepeatAsk.field)).all()
+    # Which typed-in values matched what government holds is never shown: it would confirm a guess.
     return schemas.InteractionRead.model_validate({
         **{c: getattr(interaction, c) for c in schemas.InteractionRead.model_fields if hasattr(interaction, c)},
         "notes": interaction.notes if visible else None,
         "duration_minutes": duration_minutes(interaction),
-        "repeat_asks": list(asks),
     })
 
 
@@ -396,7 +394,8 @@ def record_values_given(
 ) -> list[str]:
     """Note values staff typed in for a person; each one government already held is a repeat ask.
 
-    Returns the fields that were asked again. Any domain that takes values from people may call this.
+    Returns the fields that were asked again, for the once-only metric only: never hand them to the
+    caller that sent the values, or a repeat ask becomes an oracle that confirms a guessed value.
     """
     unknown = sorted(set(values) - set(PERSON_FIELDS))
     if unknown:
@@ -574,6 +573,17 @@ _SERVICE_NAMES = "crm_service_names"
 def cases_of_person(*, session: Session, person_id: UUID) -> list[Case]:
     """Return a person's cases, newest first (for the person's own page)."""
     return list(session.scalars(select(Case).where(Case.person_id == person_id).order_by(Case.opened_at.desc())))
+
+
+def handled_case(*, session: Session, agency_id: UUID, person_id: UUID) -> consent.CaseGround | None:
+    """The newest open case the agency handles for the person: the ground to read their contact details on."""
+    case = session.scalars(select(Case).where(
+        Case.agency_id == agency_id, Case.person_id == person_id, Case.status.in_(OPEN_STATUSES),
+    ).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)).first()
+    if case is None:
+        return None
+    return consent.CaseGround(case_id=case.id, agency_id=case.agency_id, subject_id=person_id,
+                              service_id=case.service_id, open=True)
 
 
 def case_queue(*, session: Session, agency_id: UUID, department_id: UUID | None, limit: int = 200) -> list[Case]:

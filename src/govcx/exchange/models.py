@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govcx.core.db import Base, text_enum
@@ -34,6 +34,12 @@ class ExchangeRequest(Base):
     reason: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    # What was released, exactly as it was at the disclosure, sealed: a later read returns this, never
+    # the vault's newer values (and nothing at all for answers made before answers were kept).
+    answer_key_id: Mapped[str | None] = mapped_column(String(32))
+    answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Set when staff read a person's details because their agency handles this case of the person.
+    case_id: Mapped[UUID | None]
 
 
 class AccessLogEntry(Base):

@@ -26,6 +26,7 @@ REASON_LABELS = {
     "consent_paused": "You had paused your consent", "consent_expired": "Your consent had ended",
     "consent_withdrawn": "You had withdrawn your consent", "consent_revoked": "The agency had ended the consent",
     "service_mismatch": "The law covers another service", "declined_by_person": "You declined to share",
+    "case": "Handling your case", "case_not_handled": "The agency was not handling a case of yours",
 }
 
 
@@ -44,8 +45,8 @@ def my_access_log(request: Request, me: CurrentCitizen, session: SessionDep, cip
 @router.post("/me/data-requests/{request_id}", dependencies=[CsrfProtected])
 def settle_request(
     request_id: UUID, share: Annotated[bool, Form()], me: CurrentCitizen, session: SessionDep, clock: ClockDep,
-    signer: SignerDep, cipher: CipherDep,
+    signer: SignerDep, cipher: CipherDep, preview: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     service.settle_preview(session=session, person_id=me.person_id, request_id=request_id, share=share, clock=clock,
-                           signer=signer, cipher=cipher)
+                           signer=signer, cipher=cipher, preview=preview)
     return RedirectResponse("/me/access-log", status_code=303)

@@ -90,5 +90,6 @@ def settle_my_pending_request(
 ) -> schemas.ExchangeAnswer:
     """Share (or decline) after previewing; send the X-CSRF-Token header. Either way it is logged."""
     outcome = service.settle_preview(session=session, person_id=me.person_id, request_id=request_id,
-                                     share=data.share, clock=clock, signer=signer, cipher=cipher)
+                                     share=data.share, clock=clock, signer=signer, cipher=cipher,
+                                     preview=data.preview)
     return service.answer_of(outcome)

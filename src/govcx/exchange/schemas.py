@@ -44,6 +44,7 @@ class PendingRequestRead(BaseModel):
     purpose: Purpose
     created_at: datetime
     facts: list[FactRead]
+    preview: str = Field(description="Names the exact versions shown; send it back to share exactly these.")
 
 
 class PendingRequestList(BaseModel):
@@ -54,6 +55,9 @@ class PreviewDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     share: bool
+    preview: str | None = Field(default=None, max_length=64,
+                                description="The `preview` of the request as shown: sharing then releases exactly "
+                                            "that, or answers 409 if the data changed since.")
 
 
 class AccessLogEntryRead(BaseModel):
@@ -70,6 +74,7 @@ class AccessLogEntryRead(BaseModel):
     legal_basis_id: UUID | None
     basis: str = Field(description="The consent's purpose as the person agreed to it, or the law's citation.")
     request_id: UUID
+    case_id: UUID | None = Field(default=None, description="The person's case, when staff read under it.")
 
 
 AccessLogPage = CursorPage[AccessLogEntryRead]

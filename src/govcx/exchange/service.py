@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from govcx.consent import service as consent
 from govcx.consent.models import Purpose
 from govcx.core.clock import Clock
-from govcx.core.crypto import FieldCipher
+from govcx.core.crypto import FieldCipher, Sealed
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.pagination import PageParams, decode_cursor, encode_cursor
 from govcx.core.signing import KeySetVerifier, Signer
@@ -44,6 +45,7 @@ from govcx.exchange.witness import (
 )
 from govcx.registry import service as registry
 from govcx.vault import service as vault
+from govcx.vault.schemas import FactRead
 
 GENESIS = "0" * 64
 CHECKPOINT_EVERY = 1000
@@ -212,6 +214,24 @@ def _check_input(session: Session, data: schemas.ExchangeRequestCreate) -> list[
     return attributes
 
 
+def _answer_context(request: ExchangeRequest) -> str:
+    # Binds a sealed answer to its request and person, so it cannot be moved to another request.
+    return f"exchange-answer:{request.id}:{request.subject_id}"
+
+
+def _seal_answer(request: ExchangeRequest, facts: list[FactRead], cipher: FieldCipher) -> None:
+    sealed = cipher.seal(json.dumps([f.model_dump(mode="json") for f in facts]), context=_answer_context(request))
+    request.answer_key_id, request.answer_sealed = sealed.key_id, sealed.blob
+
+
+def _released(request: ExchangeRequest, cipher: FieldCipher) -> list[FactRead]:
+    """What was disclosed for an answered request, as it was then (nothing for answers made before they were kept)."""
+    if request.status is not RequestStatus.ANSWERED or request.answer_sealed is None:
+        return []
+    payload = cipher.open(Sealed(request.answer_key_id or "", request.answer_sealed), context=_answer_context(request))
+    return [FactRead.model_validate(item) for item in json.loads(payload)]
+
+
 def _disclose(session: Session, *, request: ExchangeRequest, decision: consent.Decision, clock: Clock,
               signer: Signer, cipher: FieldCipher) -> Outcome:
     now = clock.now()
@@ -220,6 +240,8 @@ def _disclose(session: Session, *, request: ExchangeRequest, decision: consent.D
     if decision.consent_id is not None:
         consent.record_use(session=session, consent_id=decision.consent_id, clock=clock, signer=signer)
     request.status, request.decided_at = RequestStatus.ANSWERED, now
+    # The answer is kept as released, in the same transaction as its log entry: both or neither.
+    _seal_answer(request, facts, cipher)
     [seq] = append(session=session, signer=signer, at=now, entries=[_entry(
         request, decision="permit", reason=decision.reason.value, at=now, consent_id=decision.consent_id,
         legal_basis_id=decision.legal_basis_id)])
@@ -265,14 +287,40 @@ def ask(
 def get_answer(
     *, session: Session, agency_id: UUID, request_id: UUID, cipher: FieldCipher
 ) -> Outcome:
-    """Return the state of one of the agency's own requests, with the facts once the person confirmed."""
+    """Return one of the agency's own requests with exactly what was released then: never a newer value."""
     request = session.get(ExchangeRequest, request_id)
     if request is None or request.requester_agency_id != agency_id:
         raise NotFound(f"No exchange request with id {request_id}.")
-    facts = vault.current_facts(session=session, cipher=cipher, subject_id=request.subject_id,
-                                keys=request.attributes) if request.status is RequestStatus.ANSWERED else []
     detail = {"answered": "Shared.", "denied": "Denied.", "awaiting_person": "Waiting for the person."}
-    return Outcome(request, detail[request.status.value], facts, None)
+    return Outcome(request, detail[request.status.value], _released(request, cipher), None)
+
+
+def read_for_case(
+    *, session: Session, case: consent.CaseGround, attributes: list[str], clock: Clock, signer: Signer,
+    cipher: FieldCipher,
+) -> Outcome:
+    """Read a person's details for the agency handling their case: decided, logged and kept like any answer."""
+    attributes = sorted(set(attributes))
+    decision = consent.decide(
+        session=session, clock=clock, signer=signer, agency_id=case.agency_id, subject_id=case.subject_id,
+        attributes=attributes, purpose=Purpose.SERVICE_PROVISION, service_id=case.service_id, case=case,
+    )
+    request = ExchangeRequest(
+        requester_agency_id=case.agency_id, subject_id=case.subject_id, service_id=case.service_id,
+        purpose=Purpose.SERVICE_PROVISION.value, attributes=attributes, consent_id=None, legal_basis_id=None,
+        status=RequestStatus.AWAITING_PERSON, reason=decision.reason.value, created_at=clock.now(), decided_at=None,
+        case_id=case.case_id,
+    )
+    session.add(request)
+    session.flush()
+    if not decision.permit:
+        return _refuse(session, request=request, decision=decision, clock=clock, signer=signer)
+    return _disclose(session, request=request, decision=decision, clock=clock, signer=signer, cipher=cipher)
+
+
+def preview_tag(facts: list[FactRead]) -> str:
+    """Name the exact versions a preview shows (each new version of a fact is a new row with a new id)."""
+    return hashlib.sha256(",".join(sorted(str(f.id) for f in facts)).encode()).hexdigest()[:32]
 
 
 def pending_for_person(*, session: Session, person_id: UUID, cipher: FieldCipher) -> list[schemas.PendingRequestRead]:
@@ -281,18 +329,25 @@ def pending_for_person(*, session: Session, person_id: UUID, cipher: FieldCipher
         ExchangeRequest.subject_id == person_id, ExchangeRequest.status == RequestStatus.AWAITING_PERSON
     ).order_by(ExchangeRequest.id)).all()
     names = {a.id: a.name for a in registry.all_agencies(session=session)}
-    return [schemas.PendingRequestRead(
-        id=r.id, requester_name=names.get(r.requester_agency_id, ""), purpose=Purpose(r.purpose),
-        created_at=r.created_at,
-        facts=vault.current_facts(session=session, cipher=cipher, subject_id=person_id, keys=r.attributes),
-    ) for r in requests]
+    pending = []
+    for r in requests:
+        facts = vault.current_facts(session=session, cipher=cipher, subject_id=person_id, keys=r.attributes)
+        pending.append(schemas.PendingRequestRead(
+            id=r.id, requester_name=names.get(r.requester_agency_id, ""), purpose=Purpose(r.purpose),
+            created_at=r.created_at, facts=facts, preview=preview_tag(facts),
+        ))
+    return pending
 
 
 def settle_preview(
     *, session: Session, person_id: UUID, request_id: UUID, share: bool, clock: Clock, signer: Signer,
-    cipher: FieldCipher,
+    cipher: FieldCipher, preview: str | None = None,
 ) -> Outcome:
-    """The person confirms or declines sharing after the preview; either way the decision is logged."""
+    """The person confirms or declines sharing after the preview; either way the decision is logged.
+
+    With `preview` (the tag of what the person was shown), sharing releases exactly that or nothing:
+    if a value changed since, the person is asked to look again.
+    """
     request = session.get(ExchangeRequest, request_id)
     if request is None or request.subject_id != person_id:
         raise NotFound(f"No request with id {request_id}.")
@@ -302,6 +357,9 @@ def settle_preview(
         decision = consent.Decision(False, consent.Reason.DECLINED_BY_PERSON,
                                     consent.REASON_TEXT[consent.Reason.DECLINED_BY_PERSON], request.consent_id)
         return _refuse(session, request=request, decision=decision, clock=clock, signer=signer)
+    if preview is not None and preview != preview_tag(vault.current_facts(
+            session=session, cipher=cipher, subject_id=person_id, keys=request.attributes)):
+        raise Conflict("Your data changed after you looked at it: look at what would be shared again.")
     # Decided again: the consent may have been withdrawn or run out while the request waited.
     decision = consent.decide(
         session=session, clock=clock, signer=signer, agency_id=request.requester_agency_id,
@@ -344,14 +402,18 @@ def _log_reads(session: Session, rows: list[AccessLogEntry]) -> list[schemas.Acc
     purposes = consent.names_of_consents(session=session, consent_ids={r.consent_id for r in rows if r.consent_id})
     citations = consent.citations_of(session=session,
                                      legal_basis_ids={r.legal_basis_id for r in rows if r.legal_basis_id})
+    case_reads = {r.request_id for r in rows if r.reason == consent.Reason.CASE.value}
+    cases = dict(session.execute(select(ExchangeRequest.id, ExchangeRequest.case_id).where(
+        ExchangeRequest.id.in_(case_reads))).all()) if case_reads else {}
     return [schemas.AccessLogEntryRead(
         seq=r.seq, at=_EPOCH + timedelta(microseconds=r.at_us), requester_agency_id=r.requester_agency_id,
         requester_name=agencies.get(r.requester_agency_id, ""), service_id=r.service_id, purpose=r.purpose,
         attributes=r.attributes.split(",") if r.attributes else [], decision=r.decision, reason=r.reason,
         consent_id=r.consent_id, legal_basis_id=r.legal_basis_id,
         basis=(purposes.get(r.consent_id, "") if r.consent_id else citations.get(r.legal_basis_id, "")
-               if r.legal_basis_id else ""),
-        request_id=r.request_id,
+               if r.legal_basis_id else consent.REASON_TEXT.get(consent.Reason(r.reason), "")
+               if r.reason == consent.Reason.CASE.value else ""),
+        request_id=r.request_id, case_id=cases.get(r.request_id),
     ) for r in rows]
 
 

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentCitizen, CurrentStaff, authorize
 from govcx.core.crypto import FieldCipher
-from govcx.core.deps import CipherDep, SessionDep, SettingsDep
+from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
+from govcx.core.signing import SignerDep
+from govcx.crm import service as crm
+from govcx.exchange import service as exchange
 from govcx.core.pagination import PageParams
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Person
@@ -26,6 +29,7 @@ from govcx.web.templating import page_router, render
 router = page_router()
 
 PERSONS_PER_PAGE = 25
+CONTACT_DETAILS = ["person.address", "person.email", "person.phone"]
 SEARCH_MIN_LENGTH = 2
 CHANNEL_LABELS = {
     Channel.WEB: "Web", Channel.APP: "Mobile app", Channel.PHONE: "Phone", Channel.IN_PERSON: "In person",
@@ -45,19 +49,34 @@ def channels(values: list[str]) -> str:
 
 @dataclass(frozen=True)
 class PersonView:
+    """Who someone is, as anyone who looks them up sees it."""
+
     person: schemas.PersonRead
+    region: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A person's own whole record, as they see it."""
+
+    person: schemas.PersonRecord
     masked_national_id: str
     region: str
     channel: str
 
 
-def _person_view(session: Session, cipher: FieldCipher, person: Person) -> PersonView:
-    read = service.person_read(cipher=cipher, person=person)
-    region = service.get_region(session=session, region_id=read.region_id).name if read.region_id else ""
-    return PersonView(
-        person=read, masked_national_id=masked(read.national_id), region=region,
-        channel=CHANNEL_LABELS[read.preferred_channel],
-    )
+def _region(session: Session, region_id: UUID | None) -> str:
+    return service.get_region(session=session, region_id=region_id).name if region_id else ""
+
+
+def _person_view(session: Session, person: Person) -> PersonView:
+    return PersonView(person=service.person_read(person=person), region=_region(session, person.region_id))
+
+
+def _record_view(session: Session, cipher: FieldCipher, person: Person) -> RecordView:
+    read = service.person_record(cipher=cipher, person=person)
+    return RecordView(person=read, masked_national_id=masked(read.national_id),
+                      region=_region(session, read.region_id), channel=CHANNEL_LABELS[read.preferred_channel])
 
 
 # Public ----------------------------------------------------------------------------------------
@@ -88,7 +107,7 @@ def data_catalogue_page(request: Request, session: SessionDep) -> Response:
 @router.get("/me")
 def my_record(request: Request, me: CurrentCitizen, session: SessionDep, cipher: CipherDep) -> Response:
     person = service.get_person(session=session, person_id=me.person_id)
-    return render(request, "registry/me.html", {"view": _person_view(session, cipher, person)})
+    return render(request, "registry/me.html", {"view": _record_view(session, cipher, person)})
 
 
 # Staff -----------------------------------------------------------------------------------------
@@ -118,7 +137,7 @@ def person_search(
             session=session, cipher=cipher, q=q, region_id=None,
             page=PageParams(cursor=cursor, limit=PERSONS_PER_PAGE),
         )
-        results = [_person_view(session, cipher, p) for p in rows]
+        results = [_person_view(session, p) for p in rows]
     return render(request, "registry/persons.html", {
         "q": q, "error": error, "searched": bool(q) and error is None, "results": results,
         "next_cursor": next_cursor, "first_page": cursor is None,
@@ -127,11 +146,21 @@ def person_search(
 
 @router.get("/staff/persons/{person_id}")
 def person_detail(
-    request: Request, person_id: UUID, staff: CurrentStaff, session: SessionDep, cipher: CipherDep
+    request: Request, person_id: UUID, staff: CurrentStaff, session: SessionDep, cipher: CipherDep, clock: ClockDep,
+    signer: SignerDep,
 ) -> Response:
     authorize(staff, Scope.REGISTRY_READ)
     person = service.get_person(session=session, person_id=person_id)
-    return render(request, "registry/person.html", {"view": _person_view(session, cipher, person)})
+    # Contact details only for the agency handling the person's open case, decided and logged against it.
+    case = crm.handled_case(session=session, agency_id=staff.agency_id, person_id=person.id) if staff.agency_id \
+        else None
+    contact = None
+    if case is not None:
+        contact = exchange.read_for_case(session=session, case=case, attributes=CONTACT_DETAILS, clock=clock,
+                                         signer=signer, cipher=cipher).facts
+    return render(request, "registry/person.html", {
+        "view": _person_view(session, person), "case": case, "contact": contact,
+    })
 
 
 # CX teams --------------------------------------------------------------------------------------

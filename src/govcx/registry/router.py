@@ -21,6 +21,8 @@ Reader = Annotated[AgencyClient, require_scope(Scope.REGISTRY_READ)]
 Writer = Annotated[AgencyClient, require_scope(Scope.REGISTRY_WRITE)]
 Admin = Annotated[AgencyClient, require_scope(Scope.REGISTRY_ADMIN)]
 Q = Annotated[str | None, Query(min_length=2, max_length=100, description="Name words, or an exact id.")]
+# Listing everyone is not a search: a person search always says whom it looks for.
+PersonQ = Annotated[str, Query(min_length=2, max_length=100, description="Words of a name, or a whole national id.")]
 
 
 # Persons ---------------------------------------------------------------------------------------
@@ -28,11 +30,11 @@ Q = Annotated[str | None, Query(min_length=2, max_length=100, description="Name 
 
 @router.get("/persons", response_model=schemas.PersonPage, operation_id="search_persons")
 def search_persons(
-    session: SessionDep, cipher: CipherDep, _: Reader, page: PageParamsDep, q: Q = None, region_id: UUID | None = None
+    session: SessionDep, cipher: CipherDep, _: Reader, page: PageParamsDep, q: PersonQ, region_id: UUID | None = None
 ) -> schemas.PersonPage:
-    """Find persons by national id, or by words in their names."""
+    """Find persons by a whole national id, or by words in their names: enough to pick the right one."""
     rows, next_cursor = service.search_persons(session=session, cipher=cipher, q=q, region_id=region_id, page=page)
-    return schemas.PersonPage(items=[service.person_read(cipher=cipher, person=p) for p in rows],
+    return schemas.PersonPage(items=[service.person_read(person=p) for p in rows],
                               next_cursor=next_cursor)
 
 
@@ -42,22 +44,23 @@ def create_person(
     data: schemas.PersonCreate, session: SessionDep, cipher: CipherDep, clock: ClockDep, _: Writer
 ) -> schemas.PersonRead:
     person = service.create_person(session=session, data=data, cipher=cipher, clock=clock)
-    return service.person_read(cipher=cipher, person=person)
+    return service.person_read(person=person)
 
 
 @router.get("/persons/{person_id}", response_model=schemas.PersonRead, operation_id="get_person",
             responses=problem_responses(404))
-def get_person(person_id: UUID, session: SessionDep, cipher: CipherDep, _: Reader) -> schemas.PersonRead:
-    return service.person_read(cipher=cipher, person=service.get_person(session=session, person_id=person_id))
+def get_person(person_id: UUID, session: SessionDep, _: Reader) -> schemas.PersonRead:
+    """Who the person is (names, year of birth, region); their other details only through a data request."""
+    return service.person_read(person=service.get_person(session=session, person_id=person_id))
 
 
 @router.patch("/persons/{person_id}", response_model=schemas.PersonRead, operation_id="update_person",
               responses=problem_responses(404))
 def update_person(
-    person_id: UUID, data: schemas.PersonUpdate, session: SessionDep, cipher: CipherDep, clock: ClockDep, _: Writer
+    person_id: UUID, data: schemas.PersonUpdate, session: SessionDep, clock: ClockDep, _: Writer
 ) -> schemas.PersonRead:
     person = service.update_person(session=session, person_id=person_id, data=data, clock=clock)
-    return service.person_read(cipher=cipher, person=person)
+    return service.person_read(person=person)
 
 
 @router.post("/households", response_model=schemas.HouseholdRead, status_code=201, operation_id="create_household")

@@ -99,6 +99,22 @@ class PersonUpdate(_Strict):
 
 
 class PersonRead(_Read):
+    """Who someone is, enough to pick the right person and no more.
+
+    The national id, the birth date, contact details, language and household are catalogued
+    attributes: they are read through a data request (consent or law) and logged, never here.
+    """
+
+    id: UUID
+    given_name: str
+    family_name: str
+    birth_year: int
+    region_id: UUID | None
+
+
+class PersonRecord(_Read):
+    """A person's whole registry record: for the person themselves (and the register's own bulk work)."""
+
     id: UUID
     national_id: str
     given_name: str

@@ -61,10 +61,16 @@ def national_id_of(*, cipher: FieldCipher, person: Person) -> str:
     return cipher.open(Sealed(person.national_id_key_id, person.national_id_sealed), context=_NATIONAL_ID)
 
 
-def person_read(*, cipher: FieldCipher, person: Person) -> schemas.PersonRead:
-    """Shape a person for the wire, with the national id unsealed."""
+def person_read(*, person: Person) -> schemas.PersonRead:
+    """Shape a person for anyone who looks them up: names, year of birth and region, nothing more."""
+    return schemas.PersonRead(id=person.id, given_name=person.given_name, family_name=person.family_name,
+                              birth_year=person.birth_date.year, region_id=person.region_id)
+
+
+def person_record(*, cipher: FieldCipher, person: Person) -> schemas.PersonRecord:
+    """Shape a person's whole record, national id unsealed: only for the person themselves."""
     data = {c.key: getattr(person, c.key) for c in Person.__table__.columns}
-    return schemas.PersonRead.model_validate({**data, "national_id": national_id_of(cipher=cipher, person=person)})
+    return schemas.PersonRecord.model_validate({**data, "national_id": national_id_of(cipher=cipher, person=person)})
 
 
 def create_person(
