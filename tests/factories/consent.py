@@ -39,7 +39,9 @@ def legal_basis(
     session: Session, clock: Clock, *, agency_id: UUID, attributes: list[str], service_id: UUID | None = None,
     purpose: Purpose = Purpose.LEGAL_COMPLIANCE,
 ) -> LegalBasis:
-    return service.create_legal_basis(session=session, clock=clock, data=schemas.LegalBasisCreate(
+    from tests.factories.registry import _platform_actor
+
+    return service.create_legal_basis(session=session, clock=clock, by=_platform_actor(), data=schemas.LegalBasisCreate(
         title="Income Tax Act", citation="Income Tax Act §12(3)", agency_id=agency_id, service_id=service_id,
         purpose=purpose, attributes=attributes, valid_from=clock.now(),
     ))
