@@ -118,14 +118,15 @@ def create_legal_basis(
     attribute: Annotated[list[str] | None, Form()] = None, service_id: FormText = "", valid_until: FormText = "",
     note: FormText = "",
 ) -> Response:
+    by = _keeper(staff)
     try:
         data = schemas.LegalBasisCreate(
             title=title, citation=citation, agency_id=agency_id, service_id=UUID(service_id) if service_id else None,
             purpose=purpose, attributes=attribute or [], valid_from=_day(valid_from, "the date it comes into force"),
-            valid_until=_day(valid_until, "the date it ends"))
+            valid_until=_day(valid_until, "the date it ends"), note=note)
     except (ValidationError, ValueError) as exc:
         raise Invalid("Give a title, a citation, the date it comes into force and at least one attribute.") from exc
-    basis = service.create_legal_basis(session=session, data=data, by=_keeper(staff), clock=clock, note=note)
+    basis = service.create_legal_basis(session=session, data=data, by=by, clock=clock)
     return RedirectResponse(f"/admin/legal-bases/{basis.id}?done=created", status_code=303)
 
 
@@ -148,6 +149,7 @@ def amend_legal_basis(
     citation: FormText, purpose: Annotated[Purpose, Form()], valid_from: FormText, note: FormText,
     attribute: Annotated[list[str] | None, Form()] = None, service_id: FormText = "", valid_until: FormText = "",
 ) -> Response:
+    by = _keeper(staff)
     current = service.get_legal_basis(session=session, legal_basis_id=legal_basis_id)
     # The form shows days: a day left as it was keeps the time of day it had.
     dates = {"valid_from": _day(valid_from, "the date it comes into force"),
@@ -161,16 +163,15 @@ def amend_legal_basis(
     except (ValidationError, ValueError) as exc:
         raise Invalid("Give a title, a citation, the date it comes into force, at least one attribute and why "
                       "it changes.") from exc
-    service.amend_legal_basis(session=session, legal_basis_id=legal_basis_id, data=data, by=_keeper(staff),
-                              clock=clock)
+    service.amend_legal_basis(session=session, legal_basis_id=legal_basis_id, data=data, by=by, clock=clock)
     return RedirectResponse(f"/admin/legal-bases/{legal_basis_id}?done=amended", status_code=303)
 
 
 @router.post("/admin/legal-bases/{legal_basis_id}/repeal", dependencies=[CsrfProtected])
 def repeal_legal_basis(legal_basis_id: UUID, staff: CurrentStaff, session: SessionDep, clock: ClockDep,
                        note: FormText = "") -> Response:
+    by = _keeper(staff)
     if not note.strip():
         raise Invalid("Say why the legal basis is repealed: the people it affects will read it.")
-    service.repeal_legal_basis(session=session, legal_basis_id=legal_basis_id, note=note, by=_keeper(staff),
-                               clock=clock)
+    service.repeal_legal_basis(session=session, legal_basis_id=legal_basis_id, note=note, by=by, clock=clock)
     return RedirectResponse(f"/admin/legal-bases/{legal_basis_id}?done=repealed", status_code=303)

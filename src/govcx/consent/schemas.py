@@ -109,6 +109,8 @@ class LegalBasisCreate(BaseModel):
     attributes: list[AttributeKey] = Field(min_length=1, max_length=50)
     valid_from: datetime
     valid_until: datetime | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = Field(
+        default="", description="Why it is registered, in words the people it affects will read.")
 
 
 class LegalBasisUpdate(BaseModel):

@@ -259,17 +259,17 @@ def _record_change(session: Session, basis: LegalBasis, *, kind: LegalBasisChang
 
 
 def create_legal_basis(*, session: Session, data: schemas.LegalBasisCreate, by: StaffMember,
-                       clock: Clock, note: str = "") -> LegalBasis:
+                       clock: Clock) -> LegalBasis:
     """Register a statute that lets an agency's service read named attributes without consent (platform admins)."""
     _require_platform_admin(by)
     registry.get_agency(session=session, agency_id=data.agency_id)
-    basis = LegalBasis(**data.model_dump(exclude={"attributes"}), attributes=sorted(set(data.attributes)),
+    basis = LegalBasis(**data.model_dump(exclude={"attributes", "note"}), attributes=sorted(set(data.attributes)),
                        created_at=clock.now())
     _check_basis(session, basis)
     session.add(basis)
     session.flush()
     _record_change(session, basis, kind=LegalBasisChangeKind.CREATED, by=by, at=basis.created_at, before={},
-                   note=note)
+                   note=data.note)
     return basis
 
 
