@@ -39,9 +39,12 @@ def test_a_key_for_an_unknown_agency_or_scope_is_refused_with_a_message(tmp_path
                                          "registry:read"], env=_env(tmp_path))
     unknown_scope = runner.invoke(app, ["admin", "create-agency-key", "--agency", "TAX", "--scope", "root"],
                                   env=_env(tmp_path))
+    a_law_for_itself = runner.invoke(app, ["admin", "create-agency-key", "--agency", "TAX", "--scope",
+                                           "legal-basis:admin"], env=_env(tmp_path))
 
     assert unknown_agency.exit_code == 2 and "No agency with code NOPE" in unknown_agency.output
     assert unknown_scope.exit_code == 2 and "Unknown scope" in unknown_scope.output
+    assert a_law_for_itself.exit_code == 2 and "cannot hold: legal-basis:admin" in a_law_for_itself.output
 
 
 def test_production_settings_without_a_secret_are_refused_before_anything_runs(tmp_path):

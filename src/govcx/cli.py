@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govcx.core import accounts
-from govcx.core.accounts import Role, Scope
+from govcx.core.accounts import KEY_SCOPES, Role, Scope
 from govcx.core.clock import SystemClock
 from govcx.core.config import Settings
 from govcx.core.db import make_engine, make_session_factory, unit_of_work
@@ -230,20 +230,23 @@ def create_agency(
     typer.echo(str(agency_id))
 
 
+_KEY_SCOPES = sorted(s.value for s in KEY_SCOPES)
+
+
 @admin_app.command("create-agency-key")
 def create_agency_key(
     agency: Annotated[str, typer.Option(help="The agency's code.")],
-    scope: Annotated[list[str], typer.Option(help=f"A scope; repeat for more. One of: {', '.join(Scope)}.")],
+    scope: Annotated[list[str], typer.Option(help=f"A scope; repeat for more. One of: {', '.join(_KEY_SCOPES)}.")],
     label: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
 ) -> None:
     """Create an API key for an agency's system; the key is printed once, alone on the last line."""
     from govcx.registry import service
 
     settings = _settings()
-    try:
-        scopes = [Scope(s) for s in scope]
-    except ValueError:
-        _fail(f"Unknown scope in {scope}; choose from {', '.join(Scope)}.")
+    scopes = [Scope(s) for s in scope if s in _KEY_SCOPES]
+    if len(scopes) != len(scope):
+        _fail(f"Unknown scope, or one an API key cannot hold: {', '.join(s for s in scope if s not in _KEY_SCOPES)}; "
+              f"choose from {', '.join(_KEY_SCOPES)}.")
     with unit_of_work(_session_factory(settings)) as session:
         found = service.get_agency_by_code(session=session, code=agency)
         if found is None:

@@ -107,20 +107,6 @@ def test_the_signing_key_survives_a_restart(app, settings, clock):
     assert again.state.signer.jwks() == app.state.signer.jwks()
 
 
-def test_only_the_platforms_legal_basis_admins_register_legal_bases(client, cast, key_for):
-    basis = {"title": "Income Tax Act", "citation": "Income Tax Act §12(3)", "agency_id": str(cast.tax.id),
-             "purpose": "LegalCompliance", "attributes": ["bank.interest_statement"],
-             "valid_from": "2026-01-01T00:00:00Z"}
-
-    refused = client.post("/api/v1/legal-bases", json=basis, headers=key_for(cast.tax))
-    made = client.post("/api/v1/legal-bases", json=basis, headers=key_for(cast.tax, Scope.LEGAL_BASIS_ADMIN))
-    listed = client.get("/api/v1/legal-bases", headers=key_for(cast.tax)).json()["items"]
-
-    assert refused.status_code == 403
-    assert made.status_code == 201 and made.json()["source_organization_id"] == str(cast.bank.id)
-    assert [b["citation"] for b in listed] == ["Income Tax Act §12(3)"]
-
-
 @pytest.mark.parametrize("role", list(Role))
 def test_among_staff_roles_only_platform_admin_may_keep_the_legal_bases(role):
     from govcx.core.accounts import ROLE_SCOPES

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from govcx.core import accounts
-from govcx.core.accounts import Role, Scope, StaffAccount
+from govcx.core.accounts import KEY_SCOPES, Role, Scope, StaffAccount
 from tests.factories import registry as factories
 
 
@@ -82,7 +82,7 @@ def test_an_agency_key_cannot_act_for_another_agency(client, uow, clock):
     with uow() as session:
         tax = factories.agency(session, clock, code="TAX")
         transport = factories.agency(session, clock, code="TRN")
-        key = factories.api_key(session, clock, tax, list(Scope))
+        key = factories.api_key(session, clock, tax, list(KEY_SCOPES))
     service = {"code": "LICENCE", "agency_id": str(transport.id), "name": "Driving licence",
                "channels": ["web"], "target_completion_minutes": 15, "sla_hours": 48}
 

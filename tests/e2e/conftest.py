@@ -26,6 +26,7 @@ from govcx.core.config import Environment, Settings
 from govcx.core.db import unit_of_work
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
+from tests.factories import consent as consent_factories
 from tests.factories import crm as crm_factories
 from govcx.notify.worker import Worker
 from tests.factories import notify as notify_factories
@@ -51,6 +52,7 @@ class Site:
     staff_emails: dict[Role, str]
     case_id: UUID | None = None
     survey_id: UUID | None = None
+    legal_basis_id: UUID | None = None
 
 
 def _square(west: float, south: float) -> dict:
@@ -58,7 +60,7 @@ def _square(west: float, south: float) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
+def _fill(app) -> tuple[UUID, dict[Role, str], UUID, UUID]:  # noqa: ANN001
     """A small country: agencies with services, a data catalogue, regions with shapes, people, staff."""
     clock, cipher = app.state.clock, app.state.cipher
     with unit_of_work(app.state.session_factory) as session:
@@ -87,6 +89,8 @@ def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
         exchange_factories.citizen_view(session, clock, cipher, person=citizen, source=tax, requester=transport,
                                         key="tax.annual_income")
         notify_factories.citizen_messages(session, clock, app.state.settings, person=citizen, agency=tax)
+        law = consent_factories.amended_legal_basis(session, clock, agency_id=transport.id,
+                                                    attributes=["tax.annual_income"])
         for n, region in enumerate([regions[0]] * 4 + [regions[1]] * 2 + [regions[2]] * 7):
             factories.person(session, clock, cipher, given_name=f"Kim{n}", family_name="Park",
                              region_id=region.id)
@@ -97,7 +101,7 @@ def _fill(app) -> tuple[UUID, dict[Role, str], UUID]:  # noqa: ANN001
         }
         case = crm_factories.complaint_with_history(session, clock, tax, transport, citizen.id, refund.id)
     Worker(session_factory=app.state.session_factory, clock=clock, settings=app.state.settings).drain()
-    return citizen.id, emails, case.id
+    return citizen.id, emails, case.id, law.id
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +123,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         secret_key=SECRET, auto_upgrade=True, log_level="WARNING", suppression_threshold=3,
     )
     app = create_app(settings, clock=FixedClock(datetime(2026, 3, 16, 9, 30, tzinfo=UTC)))
-    citizen_id, emails, case_id = _fill(app)
+    citizen_id, emails, case_id, legal_basis_id = _fill(app)
     survey_id = fill_feedback(app)
     # Port 0: the system picks a free port, read back once the server listens (no race with other runs).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
@@ -132,7 +136,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails, case_id=case_id,
-               survey_id=survey_id)
+               survey_id=survey_id, legal_basis_id=legal_basis_id)
     server.should_exit = True
     thread.join(timeout=10)
     app.state.engine.dispose()

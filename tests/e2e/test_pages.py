@@ -38,6 +38,10 @@ PAGES = [
     ("citizen", "/me/inbox", 200), ("citizen", "/me/notification-preferences", 200),
     ("citizen", "/me/recommendations", 200), ("visitor", "/me/inbox", 401),
     ("staff", "/staff/persons/{citizen_id}/notifications", 200),
+    # The register of legal bases (platform admins only) and the laws a citizen sees about themselves.
+    ("platform_admin", "/admin/legal-bases", 200), ("platform_admin", "/admin/legal-bases/{legal_basis_id}", 200),
+    ("agency_admin", "/admin/legal-bases", 403), ("citizen", "/me/laws", 200),
+    ("platform_admin", "/staff/persons/{citizen_id}/notifications", 200),
 ]
 
 
@@ -92,7 +96,8 @@ def _check(context, path: str) -> tuple[Visit, object]:  # noqa: ANN001
 @pytest.mark.parametrize(("persona", "path", "status"), PAGES, ids=[f"{p}:{u}" for p, u, _ in PAGES])
 def test_page_is_accessible_and_clean(context_as, site: Site, persona: str, path: str, status: int) -> None:
     visit, page = _check(context_as(persona), path.format(citizen_id=site.citizen_id, case_id=site.case_id,
-                                                         survey_id=site.survey_id))
+                                                         survey_id=site.survey_id,
+                                                         legal_basis_id=site.legal_basis_id))
     headings = page.locator("h1").count()
     page.close()
 

@@ -39,7 +39,19 @@ def legal_basis(
     session: Session, clock: Clock, *, agency_id: UUID, attributes: list[str], service_id: UUID | None = None,
     purpose: Purpose = Purpose.LEGAL_COMPLIANCE,
 ) -> LegalBasis:
-    return service.create_legal_basis(session=session, clock=clock, data=schemas.LegalBasisCreate(
+    from tests.factories.registry import _platform_actor
+
+    return service.create_legal_basis(session=session, clock=clock, by=_platform_actor(), data=schemas.LegalBasisCreate(
         title="Income Tax Act", citation="Income Tax Act §12(3)", agency_id=agency_id, service_id=service_id,
         purpose=purpose, attributes=attributes, valid_from=clock.now(),
     ))
+
+
+def amended_legal_basis(session: Session, clock: Clock, *, agency_id: UUID, attributes: list[str]) -> LegalBasis:
+    """A law with a history: registered, then amended by a platform administrator."""
+    from tests.factories.registry import _platform_actor
+
+    basis = legal_basis(session, clock, agency_id=agency_id, attributes=attributes)
+    return service.amend_legal_basis(session=session, legal_basis_id=basis.id, by=_platform_actor(), clock=clock,
+                                     data=schemas.LegalBasisUpdate(citation="Income Tax Act §12(4)",
+                                                                   note="Renumbered by the 2026 budget act."))

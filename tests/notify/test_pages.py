@@ -12,10 +12,11 @@ from tests.factories import registry as factories
 from tests.web.helpers import csrf_token, h1_count, sign_in_staff
 
 
-def _send(uow, clock, settings, person):  # noqa: ANN001, ANN202
+def _send(uow, clock, settings, person, sender=None):  # noqa: ANN001, ANN202
     with uow() as session:
         return service.send(session=session, clock=clock, settings=settings, person_id=person.id,
-                            template_key=f.RENEWAL, facts=f.RENEWAL_FACTS, why=f.why())
+                            template_key=f.RENEWAL, facts=f.RENEWAL_FACTS, why=f.why(),
+                            sender_agency_id=sender.id if sender else None)
 
 
 def test_the_inbox_shows_a_message_with_why_and_a_button_that_stops_that_kind(
@@ -76,13 +77,13 @@ def test_choosing_the_same_channel_twice_is_refused_and_changes_nothing(client, 
             "inbox", "email"]
 
 
-def test_staff_see_a_persons_preferences_and_every_message_with_its_outcome(
+def test_staff_see_a_persons_preferences_and_every_message_their_agency_sent_with_its_outcome(
         app, client, uow, clock, settings, cast, templates):
     with uow() as session:
         f.preferences(session, clock, cast.bob.id, channels=(NotifyChannel.SMS, NotifyChannel.INBOX),
                       opted_out=(Topic.REMINDERS,))
         member = factories.staff(session, clock, cast.tax)
-    _send(uow, clock, settings, cast.bob)
+    _send(uow, clock, settings, cast.bob, sender=cast.tax)
     sign_in_staff(client, member.email)
 
     page = client.get(f"/staff/persons/{cast.bob.id}/notifications").text

@@ -13,7 +13,7 @@ from tests.factories import notify as f
 def _template(uow, clock, *, key="case.note", language="en", text="Hello {{ given_name }}: {{ note }}",  # noqa: ANN001, ANN202
               html="<p>{{ note }}</p>"):
     with uow() as session:
-        return service.create_template(session=session, clock=clock, data=schemas.TemplateCreate(
+        return service.create_template(session=session, clock=clock, agency_id=None, data=schemas.TemplateCreate(
             key=key, language=language, topic=Topic.CASE_UPDATES, subject="A note", text_body=text, html_body=html))
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from govcx.core.accounts import Scope
+from govcx.core.accounts import KEY_SCOPES, Scope
 from tests.factories import registry as factories
 
 
@@ -22,6 +22,6 @@ def key_for(uow, clock):
 
     def make(agency, *scopes: Scope) -> dict[str, str]:
         with uow() as session:
-            return {"X-API-Key": factories.api_key(session, clock, agency, list(scopes or Scope))}
+            return {"X-API-Key": factories.api_key(session, clock, agency, list(scopes or KEY_SCOPES))}
 
     return make

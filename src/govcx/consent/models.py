@@ -103,3 +103,26 @@ class LegalBasis(Base):
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    repealed_at: Mapped[datetime | None]
+
+
+class LegalBasisChangeKind(StrEnum):
+    CREATED = "created"
+    AMENDED = "amended"
+    REPEALED = "repealed"
+
+
+class LegalBasisChange(Base):
+    """One change to the register of legal bases, by whom and when; rows are only ever added."""
+
+    __tablename__ = "legal_basis_change"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
+    legal_basis_id: Mapped[UUID] = mapped_column(ForeignKey("legal_basis.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[LegalBasisChangeKind] = mapped_column(text_enum(LegalBasisChangeKind))
+    # Who: a platform administrator's account id and name as they were (no foreign key: the log outlives accounts).
+    actor_id: Mapped[UUID]
+    actor_name: Mapped[str] = mapped_column(String(200))
+    changes: Mapped[dict[str, list]] = mapped_column(JSON)  # field -> [before, after], as the person reads them
+    note: Mapped[str] = mapped_column(Text, default="")  # why, in the administrator's words

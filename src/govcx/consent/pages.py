@@ -1,18 +1,28 @@
-"""Consent pages: the person's consents, with the actions each allows, as plain forms."""
+"""Consent pages: the person's consents and the laws about them; the register of legal bases for platform admins.
+
+Every action is a plain form with its CSRF token.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from govcx.consent import schemas, service
-from govcx.core.auth import CurrentCitizen
+from govcx.consent.models import Purpose
+from govcx.core.accounts import Scope
+from govcx.core.auth import CurrentCitizen, CurrentStaff, StaffMember, authorize
 from govcx.core.deps import ClockDep, SessionDep
+from govcx.core.errors import Invalid
 from govcx.core.pagination import PageParams
 from govcx.core.signing import SignerDep
+from govcx.registry import service as registry
 from govcx.web.csrf import CsrfProtected
 from govcx.web.templating import page_router, render
 
@@ -48,3 +58,120 @@ def act_on_consent(
     service.act(session=session, consent_id=consent_id, action=action, clock=clock, signer=signer,
                 person_id=me.person_id)
     return RedirectResponse(f"/me/consents?done={action.value}", status_code=303)
+
+
+# The laws about the person ---------------------------------------------------------------------
+
+CHANGE_LABELS = {"created": "Registered", "amended": "Amended", "repealed": "Repealed"}
+FIELD_LABELS = {"title": "Title", "citation": "Citation", "service": "For", "purpose": "Purpose",
+                "attributes": "Data it reads", "valid_from": "In force from", "valid_until": "In force until"}
+
+
+@router.get("/me/laws")
+def my_laws(request: Request, me: CurrentCitizen, session: SessionDep, clock: ClockDep) -> Response:
+    laws = service.laws_about(session=session, person_id=me.person_id, clock=clock)
+    return render(request, "consent/my_laws.html", {"laws": laws, "kinds": CHANGE_LABELS, "fields": FIELD_LABELS})
+
+
+# The register of legal bases, for platform administrators ---------------------------------------
+
+def _keeper(staff: StaffMember) -> StaffMember:
+    authorize(staff, Scope.LEGAL_BASIS_ADMIN)
+    return staff
+
+
+def _day(value: str, what: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+    except ValueError as exc:
+        raise Invalid(f"Give {what} as a date (YYYY-MM-DD).") from exc
+
+
+def _choices(session: Session) -> dict[str, object]:
+    return {
+        "agencies": registry.all_agencies(session=session),
+        "services": [(agency, s) for agency, listed in registry.catalogue(session=session) for s in listed],
+        "attributes": [a for a, _ in registry.data_catalogue(session=session)],
+        "purposes": list(Purpose), "kinds": CHANGE_LABELS, "fields": FIELD_LABELS,
+    }
+
+
+@router.get("/admin/legal-bases")
+def legal_bases(request: Request, staff: CurrentStaff, session: SessionDep, clock: ClockDep) -> Response:
+    _keeper(staff)
+    agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
+    now = clock.now()
+    rows = [(b, agencies.get(b.agency_id, ""), service.in_force(basis=b, now=now))
+            for b in service.all_legal_bases(session=session)]
+    return render(request, "consent/admin_legal_bases.html", {"rows": rows, **_choices(session)})
+
+
+FormText = Annotated[str, Form(max_length=1000)]
+
+
+@router.post("/admin/legal-bases", dependencies=[CsrfProtected])
+def create_legal_basis(
+    staff: CurrentStaff, session: SessionDep, clock: ClockDep, title: FormText, citation: FormText,
+    agency_id: Annotated[UUID, Form()], purpose: Annotated[Purpose, Form()], valid_from: FormText,
+    attribute: Annotated[list[str] | None, Form()] = None, service_id: FormText = "", valid_until: FormText = "",
+    note: FormText = "",
+) -> Response:
+    by = _keeper(staff)
+    try:
+        data = schemas.LegalBasisCreate(
+            title=title, citation=citation, agency_id=agency_id, service_id=UUID(service_id) if service_id else None,
+            purpose=purpose, attributes=attribute or [], valid_from=_day(valid_from, "the date it comes into force"),
+            valid_until=_day(valid_until, "the date it ends"), note=note)
+    except (ValidationError, ValueError) as exc:
+        raise Invalid("Give a title, a citation, the date it comes into force and at least one attribute.") from exc
+    basis = service.create_legal_basis(session=session, data=data, by=by, clock=clock)
+    return RedirectResponse(f"/admin/legal-bases/{basis.id}?done=created", status_code=303)
+
+
+@router.get("/admin/legal-bases/{legal_basis_id}")
+def legal_basis(request: Request, legal_basis_id: UUID, staff: CurrentStaff, session: SessionDep,
+                clock: ClockDep) -> Response:
+    _keeper(staff)
+    basis = service.get_legal_basis(session=session, legal_basis_id=legal_basis_id)
+    return render(request, "consent/admin_legal_basis.html", {
+        "basis": service.detail(session=session, basis=basis), "in_force": service.in_force(basis=basis,
+                                                                                             now=clock.now()),
+        "agency": registry.get_agency(session=session, agency_id=basis.agency_id),
+        "done": request.query_params.get("done", ""), **_choices(session),
+    })
+
+
+@router.post("/admin/legal-bases/{legal_basis_id}", dependencies=[CsrfProtected])
+def amend_legal_basis(
+    legal_basis_id: UUID, staff: CurrentStaff, session: SessionDep, clock: ClockDep, title: FormText,
+    citation: FormText, purpose: Annotated[Purpose, Form()], valid_from: FormText, note: FormText,
+    attribute: Annotated[list[str] | None, Form()] = None, service_id: FormText = "", valid_until: FormText = "",
+) -> Response:
+    by = _keeper(staff)
+    current = service.get_legal_basis(session=session, legal_basis_id=legal_basis_id)
+    # The form shows days: a day left as it was keeps the time of day it had.
+    dates = {"valid_from": _day(valid_from, "the date it comes into force"),
+             "valid_until": _day(valid_until, "the date it ends")}
+    dates = {k: v for k, v in dates.items()
+             if (v.date() if v else None) != (getattr(current, k).date() if getattr(current, k) else None)}
+    try:
+        data = schemas.LegalBasisUpdate(
+            title=title, citation=citation, service_id=UUID(service_id) if service_id else None, purpose=purpose,
+            attributes=attribute or [], note=note, **dates)
+    except (ValidationError, ValueError) as exc:
+        raise Invalid("Give a title, a citation, the date it comes into force, at least one attribute and why "
+                      "it changes.") from exc
+    service.amend_legal_basis(session=session, legal_basis_id=legal_basis_id, data=data, by=by, clock=clock)
+    return RedirectResponse(f"/admin/legal-bases/{legal_basis_id}?done=amended", status_code=303)
+
+
+@router.post("/admin/legal-bases/{legal_basis_id}/repeal", dependencies=[CsrfProtected])
+def repeal_legal_basis(legal_basis_id: UUID, staff: CurrentStaff, session: SessionDep, clock: ClockDep,
+                       note: FormText = "") -> Response:
+    by = _keeper(staff)
+    if not note.strip():
+        raise Invalid("Say why the legal basis is repealed: the people it affects will read it.")
+    service.repeal_legal_basis(session=session, legal_basis_id=legal_basis_id, note=note, by=by, clock=clock)
+    return RedirectResponse(f"/admin/legal-bases/{legal_basis_id}?done=repealed", status_code=303)

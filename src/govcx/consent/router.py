@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from govcx.consent import schemas, service
 from govcx.core.accounts import Scope
-from govcx.core.auth import AgencyClient, CurrentCitizen, require_scope
+from govcx.core.auth import Actor, AgencyClient, CurrentActor, CurrentCitizen, StaffMember, authorize, require_scope
 from govcx.core.config import API_PREFIX
 from govcx.core.deps import ClockDep, SessionDep
 from govcx.core.errors import problem_responses
@@ -20,8 +20,6 @@ from govcx.web.csrf import CsrfProtected
 router = APIRouter(prefix=API_PREFIX, tags=["consent"], responses=problem_responses(401, 403, 422))
 
 Requester = Annotated[AgencyClient, require_scope(Scope.CONSENT_REQUEST)]
-Reader = Annotated[AgencyClient, require_scope(Scope.REGISTRY_READ)]
-LegalAdmin = Annotated[AgencyClient, require_scope(Scope.LEGAL_BASIS_ADMIN)]
 
 
 def _receipt(consent, signer) -> schemas.ReceiptRead:  # noqa: ANN001
@@ -115,20 +113,66 @@ def get_my_consent_receipt(
 
 
 # Legal bases -----------------------------------------------------------------------------------
+# Kept by platform administrators in person: their signed-in session (with X-CSRF-Token on writes),
+# never an API key. Agencies and staff read the register; people read the laws about them.
 
 
-@router.post("/legal-bases", response_model=schemas.LegalBasisRead, status_code=201,
+def _keeper(actor: Actor) -> StaffMember:
+    authorize(actor, Scope.LEGAL_BASIS_ADMIN)  # no key holds it (accounts.KEY_SCOPES); the service checks the role
+    return actor  # type: ignore[return-value]
+
+
+@router.post("/legal-bases", response_model=schemas.LegalBasisDetail, status_code=201,
              operation_id="create_legal_basis", responses=problem_responses(404))
 def create_legal_basis(
-    data: schemas.LegalBasisCreate, session: SessionDep, clock: ClockDep, _: LegalAdmin
-) -> schemas.LegalBasisRead:
-    """Register a statute that lets an agency's service read named attributes without consent."""
-    return schemas.LegalBasisRead.model_validate(service.create_legal_basis(session=session, data=data, clock=clock))
+    data: schemas.LegalBasisCreate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> schemas.LegalBasisDetail:
+    """Register a statute that lets an agency's service read named attributes without consent (platform admins)."""
+    basis = service.create_legal_basis(session=session, data=data, by=_keeper(actor), clock=clock)
+    return service.detail(session=session, basis=basis)
 
 
 @router.get("/legal-bases", response_model=schemas.LegalBasisPage, operation_id="list_legal_bases")
 def list_legal_bases(
-    session: SessionDep, _: Reader, page: PageParamsDep, agency_id: Annotated[UUID | None, Query()] = None
+    session: SessionDep, actor: CurrentActor, page: PageParamsDep, agency_id: Annotated[UUID | None, Query()] = None
 ) -> schemas.LegalBasisPage:
+    authorize(actor, Scope.REGISTRY_READ)
     rows, cursor = service.list_legal_bases(session=session, agency_id=agency_id, page=page)
     return schemas.LegalBasisPage(items=[schemas.LegalBasisRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get("/legal-bases/{legal_basis_id}", response_model=schemas.LegalBasisDetail,
+            operation_id="get_legal_basis", responses=problem_responses(404))
+def get_legal_basis(legal_basis_id: UUID, session: SessionDep, actor: CurrentActor) -> schemas.LegalBasisDetail:
+    """A legal basis with every change made to it: when, by whom and why."""
+    authorize(actor, Scope.REGISTRY_READ)
+    return service.detail(session=session, basis=service.get_legal_basis(session=session,
+                                                                          legal_basis_id=legal_basis_id))
+
+
+@router.patch("/legal-bases/{legal_basis_id}", response_model=schemas.LegalBasisDetail,
+              operation_id="amend_legal_basis", responses=problem_responses(404, 409))
+def amend_legal_basis(
+    legal_basis_id: UUID, data: schemas.LegalBasisUpdate, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> schemas.LegalBasisDetail:
+    """Amend a legal basis in force (platform admins); the change is logged and shown to the people it affects."""
+    basis = service.amend_legal_basis(session=session, legal_basis_id=legal_basis_id, data=data, by=_keeper(actor),
+                                      clock=clock)
+    return service.detail(session=session, basis=basis)
+
+
+@router.post("/legal-bases/{legal_basis_id}/repeal", response_model=schemas.LegalBasisDetail,
+             operation_id="repeal_legal_basis", responses=problem_responses(404, 409))
+def repeal_legal_basis(
+    legal_basis_id: UUID, data: schemas.LegalBasisRepeal, session: SessionDep, clock: ClockDep, actor: CurrentActor
+) -> schemas.LegalBasisDetail:
+    """Repeal a legal basis now (platform admins): requests under it are denied from this moment."""
+    basis = service.repeal_legal_basis(session=session, legal_basis_id=legal_basis_id, note=data.note,
+                                       by=_keeper(actor), clock=clock)
+    return service.detail(session=session, basis=basis)
+
+
+@router.get("/me/legal-bases", response_model=list[schemas.LawAboutMeRead], operation_id="list_laws_about_me")
+def list_laws_about_me(me: CurrentCitizen, session: SessionDep, clock: ClockDep) -> list[schemas.LawAboutMeRead]:
+    """The laws that let agencies read attributes government holds about me, each with its change history."""
+    return service.laws_about(session=session, person_id=me.person_id, clock=clock)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from govcx.consent.models import ConsentStatus, LegalBasisKind, Purpose
+from govcx.consent.models import ConsentStatus, LegalBasisChangeKind, LegalBasisKind, Purpose
 from govcx.core.pagination import CursorPage
 from govcx.registry.schemas import AttributeKey
 
@@ -109,6 +109,40 @@ class LegalBasisCreate(BaseModel):
     attributes: list[AttributeKey] = Field(min_length=1, max_length=50)
     valid_from: datetime
     valid_until: datetime | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = Field(
+        default="", description="Why it is registered, in words the people it affects will read.")
+
+
+class LegalBasisUpdate(BaseModel):
+    """An amendment: the fields that change (the agency a law is for never does: repeal it and make another)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Short | None = None
+    citation: Short | None = None
+    service_id: UUID | None = Field(default=None, description="null widens the law to every service of its agency.")
+    purpose: Purpose | None = None
+    attributes: list[AttributeKey] | None = Field(default=None, min_length=1, max_length=50)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    note: Text = Field(description="Why it changes, in words the people it affects will read.")
+
+
+class LegalBasisRepeal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = Field(description="Why it is repealed, in words the people it affects will read.")
+
+
+class LegalBasisChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    kind: LegalBasisChangeKind
+    actor_id: UUID
+    actor_name: str
+    changes: dict[str, list]
+    note: str
 
 
 class LegalBasisRead(BaseModel):
@@ -126,9 +160,44 @@ class LegalBasisRead(BaseModel):
     valid_from: datetime
     valid_until: datetime | None
     created_at: datetime
+    repealed_at: datetime | None = None
+
+
+class LegalBasisDetail(LegalBasisRead):
+    """A legal basis with every change made to it, oldest first."""
+
+    changes: list[LegalBasisChangeRead]
 
 
 LegalBasisPage = CursorPage[LegalBasisRead]
+
+
+class LawChangeRead(BaseModel):
+    """One change to a law, as the people it affects see it (who changed it is kept for the record)."""
+
+    at: datetime
+    kind: LegalBasisChangeKind
+    changes: dict[str, list]
+    note: str
+
+
+class LawAboutMeRead(BaseModel):
+    """A law that lets an agency read attributes government holds about me, with its history."""
+
+    id: UUID
+    title: str
+    citation: str
+    agency_name: str
+    service_name: str | None
+    source_name: str
+    purpose: Purpose
+    attributes: list[str]
+    attribute_names: list[str]
+    valid_from: datetime
+    valid_until: datetime | None
+    repealed_at: datetime | None
+    in_force: bool
+    changes: list[LawChangeRead]
 
 
 class ConsentChangeRead(BaseModel):

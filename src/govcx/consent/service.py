@@ -12,15 +12,20 @@ from sqlalchemy.orm import Session
 
 from govcx.consent import schemas
 from govcx.consent.events import ConsentChanged, ConsentWithdrawn
-from govcx.consent.models import Consent, ConsentEvent, ConsentStatus, LegalBasis, LegalBasisKind, Purpose
+from govcx.consent.models import (
+    Consent, ConsentEvent, ConsentStatus, LegalBasis, LegalBasisChange, LegalBasisChangeKind, LegalBasisKind, Purpose,
+)
 from govcx.consent.schemas import ConsentAction
+from govcx.core.accounts import Role, Scope
+from govcx.core.auth import StaffMember
 from govcx.core.clock import Clock
-from govcx.core.errors import Conflict, Invalid, NotFound
+from govcx.core.errors import Conflict, Forbidden, Invalid, NotFound
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
 from govcx.core.signing import Signer
 from govcx.registry import service as registry
 from govcx.registry.models import DataAttribute, SubjectKind
+from govcx.vault import service as vault
 
 S = ConsentStatus
 # DESIGN §3: who may move a consent from which state to which.
@@ -212,23 +217,160 @@ def read(*, session: Session, consent: Consent) -> schemas.ConsentRead:
 # Legal bases -----------------------------------------------------------------------------------
 
 
-def create_legal_basis(*, session: Session, data: schemas.LegalBasisCreate, clock: Clock) -> LegalBasis:
-    """Register a statute that lets an agency's service read named attributes without consent."""
-    registry.get_agency(session=session, agency_id=data.agency_id)
-    if data.service_id is not None:
-        svc = registry.get_service(session=session, service_id=data.service_id)
-        if svc.agency_id != data.agency_id:
+def _require_platform_admin(by: StaffMember) -> None:
+    # Only a platform administrator, in person, changes the law an agency reads under: never an agency.
+    if not isinstance(by, StaffMember) or by.role is not Role.PLATFORM_ADMIN:
+        raise Forbidden("Only a platform administrator may create, amend or repeal a legal basis.",
+                        required_scope=Scope.LEGAL_BASIS_ADMIN.value)
+
+
+def _check_basis(session: Session, basis: LegalBasis) -> None:
+    if basis.service_id is not None:
+        svc = registry.get_service(session=session, service_id=basis.service_id)
+        if svc.agency_id != basis.agency_id:
             raise Invalid("The service must belong to the agency the legal basis is for.")
-    if data.valid_until is not None and data.valid_until <= data.valid_from:
+    if basis.valid_until is not None and basis.valid_until <= basis.valid_from:
         raise Invalid("valid_until must come after valid_from.")
-    attributes = _catalogue_entries(session, data.attributes)
+    attributes = _catalogue_entries(session, basis.attributes)
     sources = {(a.source_agency_id, a.source_organization_id) for a in attributes}
-    source_agency, source_org = sources.pop() if len(sources) == 1 else (None, None)
-    basis = LegalBasis(**data.model_dump(exclude={"attributes"}), attributes=sorted(set(data.attributes)),
-                       source_agency_id=source_agency, source_organization_id=source_org, created_at=clock.now())
+    basis.source_agency_id, basis.source_organization_id = sources.pop() if len(sources) == 1 else (None, None)
+
+
+def _described(session: Session, basis: LegalBasis) -> dict[str, object]:
+    """The fields of a law as a person reads them, for its change log."""
+    service_name = registry.get_service(session=session, service_id=basis.service_id).name \
+        if basis.service_id else "any of the agency's services"
+    return {
+        "title": basis.title, "citation": basis.citation, "service": service_name, "purpose": basis.purpose.value,
+        "attributes": sorted(basis.attributes), "valid_from": basis.valid_from.isoformat(),
+        "valid_until": basis.valid_until.isoformat() if basis.valid_until else None,
+    }
+
+
+def _record_change(session: Session, basis: LegalBasis, *, kind: LegalBasisChangeKind, by: StaffMember,
+                   at: datetime, before: dict[str, object], note: str) -> LegalBasisChange:
+    after = _described(session, basis)
+    changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    change = LegalBasisChange(legal_basis_id=basis.id, at=at, kind=kind, actor_id=by.id, actor_name=by.name,
+                              changes=changed, note=note)
+    session.add(change)
+    session.flush()
+    return change
+
+
+def create_legal_basis(*, session: Session, data: schemas.LegalBasisCreate, by: StaffMember,
+                       clock: Clock) -> LegalBasis:
+    """Register a statute that lets an agency's service read named attributes without consent (platform admins)."""
+    _require_platform_admin(by)
+    registry.get_agency(session=session, agency_id=data.agency_id)
+    basis = LegalBasis(**data.model_dump(exclude={"attributes", "note"}), attributes=sorted(set(data.attributes)),
+                       created_at=clock.now())
+    _check_basis(session, basis)
     session.add(basis)
     session.flush()
+    _record_change(session, basis, kind=LegalBasisChangeKind.CREATED, by=by, at=basis.created_at, before={},
+                   note=data.note)
     return basis
+
+
+def amend_legal_basis(*, session: Session, legal_basis_id: UUID, data: schemas.LegalBasisUpdate, by: StaffMember,
+                      clock: Clock) -> LegalBasis:
+    """Change a law in force; the change, who made it and why are logged and shown to the people it affects."""
+    _require_platform_admin(by)
+    basis = get_legal_basis(session=session, legal_basis_id=legal_basis_id)
+    if basis.repealed_at is not None:
+        raise Conflict("A repealed legal basis cannot be amended; register a new one.")
+    before = _described(session, basis)
+    given = data.model_dump(exclude_unset=True, exclude={"note"})
+    for required in ("title", "citation", "purpose", "attributes", "valid_from"):
+        if required in given and given[required] is None:
+            raise Invalid(f"{required} cannot be removed from a legal basis.")
+    for field, value in given.items():
+        setattr(basis, field, sorted(set(value)) if field == "attributes" else value)
+    _check_basis(session, basis)
+    if _described(session, basis) == before:
+        raise Invalid("The amendment changes nothing.")
+    session.flush()
+    _record_change(session, basis, kind=LegalBasisChangeKind.AMENDED, by=by, at=clock.now(), before=before,
+                   note=data.note)
+    return basis
+
+
+def repeal_legal_basis(*, session: Session, legal_basis_id: UUID, note: str, by: StaffMember,
+                       clock: Clock) -> LegalBasis:
+    """End a law now: requests under it are denied from this moment; the repeal is logged and shown."""
+    _require_platform_admin(by)
+    basis = get_legal_basis(session=session, legal_basis_id=legal_basis_id)
+    if basis.repealed_at is not None:
+        raise Conflict("This legal basis is already repealed.")
+    now = clock.now()
+    before = _described(session, basis)
+    basis.repealed_at = now
+    if basis.valid_until is None or basis.valid_until > now:
+        basis.valid_until = max(now, basis.valid_from)
+    session.flush()
+    _record_change(session, basis, kind=LegalBasisChangeKind.REPEALED, by=by, at=now, before=before, note=note)
+    return basis
+
+
+def changes_of(*, session: Session, legal_basis_ids: list[UUID]) -> dict[UUID, list[LegalBasisChange]]:
+    """Every change made to each of these legal bases, oldest first."""
+    found: dict[UUID, list[LegalBasisChange]] = {i: [] for i in legal_basis_ids}
+    if legal_basis_ids:
+        for change in session.scalars(select(LegalBasisChange).where(
+                LegalBasisChange.legal_basis_id.in_(legal_basis_ids)).order_by(LegalBasisChange.at,
+                                                                                LegalBasisChange.id)):
+            found[change.legal_basis_id].append(change)
+    return found
+
+
+def detail(*, session: Session, basis: LegalBasis) -> schemas.LegalBasisDetail:
+    """A legal basis with its change log, for administrators and agencies."""
+    changes = changes_of(session=session, legal_basis_ids=[basis.id])[basis.id]
+    return schemas.LegalBasisDetail(**schemas.LegalBasisRead.model_validate(basis).model_dump(),
+                                    changes=[schemas.LegalBasisChangeRead.model_validate(c) for c in changes])
+
+
+def all_legal_bases(*, session: Session) -> list[LegalBasis]:
+    """Every legal basis, newest first (the administrators' register)."""
+    return list(session.scalars(select(LegalBasis).order_by(LegalBasis.created_at.desc(), LegalBasis.id)))
+
+
+def laws_about(*, session: Session, person_id: UUID, clock: Clock) -> list[schemas.LawAboutMeRead]:
+    """The laws that let an agency read attributes government holds about this person, with each one's history.
+
+    Repealed and expired laws stay listed: the person sees that a law once allowed it, and when it ended.
+    """
+    held = {a.attribute_key: a.attribute_name for a in vault.held_attributes(session=session, subject_id=person_id)}
+    bases = [b for b in all_legal_bases(session=session) if set(b.attributes) & set(held)]
+    if not bases:
+        return []
+    catalogue = {a.key: a.name for a, _ in registry.data_catalogue(session=session)}
+    agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
+    changes = changes_of(session=session, legal_basis_ids=[b.id for b in bases])
+    now = clock.now()
+    laws = []
+    for basis in bases:
+        source = agencies.get(basis.source_agency_id) if basis.source_agency_id else (
+            registry.get_organization(session=session, organization_id=basis.source_organization_id).name
+            if basis.source_organization_id else "several sources")
+        laws.append(schemas.LawAboutMeRead(
+            id=basis.id, title=basis.title, citation=basis.citation, agency_name=agencies.get(basis.agency_id, ""),
+            service_name=registry.get_service(session=session, service_id=basis.service_id).name
+            if basis.service_id else None,
+            source_name=source or "", purpose=basis.purpose, attributes=basis.attributes,
+            attribute_names=[catalogue.get(k, k) for k in basis.attributes], valid_from=basis.valid_from,
+            valid_until=basis.valid_until, repealed_at=basis.repealed_at, in_force=in_force(basis=basis, now=now),
+            changes=[schemas.LawChangeRead(at=c.at, kind=c.kind, changes=c.changes, note=c.note)
+                     for c in changes[basis.id]],
+        ))
+    return laws
+
+
+def in_force(*, basis: LegalBasis, now: datetime) -> bool:
+    """Whether a law lets its agency read now: in its window and not repealed."""
+    return basis.repealed_at is None and basis.valid_from <= now and (
+        basis.valid_until is None or now < basis.valid_until)
 
 
 def get_legal_basis(*, session: Session, legal_basis_id: UUID) -> LegalBasis:
@@ -334,7 +476,7 @@ def _judge_consent(consent: Consent, attributes: list[str], purpose: Purpose, no
 
 def _judge_basis(basis: LegalBasis, agency_id: UUID, service_id: UUID | None, attributes: list[str],
                  purpose: Purpose, now: datetime) -> Decision:
-    if basis.agency_id != agency_id or now < basis.valid_from or (basis.valid_until and now >= basis.valid_until):
+    if basis.agency_id != agency_id or not in_force(basis=basis, now=now):
         return _deny(Reason.NO_CONSENT_OR_LEGAL_BASIS, legal_basis_id=basis.id)
     if basis.service_id is not None and basis.service_id != service_id:
         return _deny(Reason.SERVICE_MISMATCH, legal_basis_id=basis.id)
@@ -499,14 +641,21 @@ def changes_for_subject(
             for event, requester, purpose_text in rows]
 
 
-def active_attributes(*, session: Session, subject_id: UUID, purpose: Purpose, clock: Clock) -> dict[str, UUID]:
-    """Map each attribute an ACTIVE, unexpired consent of the person covers for `purpose` to one such consent."""
+def active_attributes(*, session: Session, subject_id: UUID, purpose: Purpose, clock: Clock,
+                      recipient_agency_id: UUID | None = None) -> dict[str, UUID]:
+    """Map each attribute an ACTIVE, unexpired consent of the person covers for `purpose` to one such consent.
+
+    With `recipient_agency_id`, only consents that name that agency as a recipient count: what a person
+    shared with one agency is never used to show another anything.
+    """
     now = clock.now()
     consents = session.scalars(select(Consent).where(
         Consent.subject_id == subject_id, Consent.status == S.ACTIVE, Consent.purpose == purpose,
     ).order_by(Consent.updated_at)).all()
     covered: dict[str, UUID] = {}
     for consent in consents:
+        if recipient_agency_id is not None and str(recipient_agency_id) not in consent.recipients:
+            continue
         if _now_valid(consent, now):
             for attribute in consent.attributes:
                 covered.setdefault(attribute, consent.id)

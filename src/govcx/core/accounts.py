@@ -56,6 +56,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
                                   Scope.NOTIFY_SEND}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
+# What an agency's API key may hold. The register of legal bases is kept by platform administrators
+# in person (their session), never by a key: an agency holding it could grant itself a law.
+KEY_SCOPES: frozenset[Scope] = frozenset(Scope) - {Scope.LEGAL_BASIS_ADMIN}
 
 KEY_PREFIX = "gcx"
 _password_hasher = PasswordHasher()
@@ -99,6 +102,9 @@ def create_api_key(
     """Create an API key for an agency; return the row and the key itself, which is never stored."""
     if not scopes:
         raise Invalid("An API key needs at least one scope.")
+    refused = sorted(s.value for s in set(scopes) - KEY_SCOPES)
+    if refused:
+        raise Invalid(f"An API key cannot hold {', '.join(refused)}: a platform administrator does that, signed in.")
     lookup = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
@@ -121,6 +127,13 @@ def split_api_key(presented: str) -> tuple[str, str] | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
+
+
+def key_scopes(stored: list[str]) -> frozenset[Scope]:
+    """The scopes a stored key really holds: those a key may hold (a key made before a scope was withdrawn
+    from keys loses it here), and none this version does not know."""
+    known = {s.value for s in KEY_SCOPES}
+    return frozenset(Scope(s) for s in stored if s in known)
 
 
 def secret_matches(stored_sha256: str, secret: str) -> bool:

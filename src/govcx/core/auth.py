@@ -118,7 +118,7 @@ async def _agency_client(
         key = await run_in_threadpool(accounts.verify_api_key, session=session, presented=presented)
         if key is None:
             raise Unauthorized("The API key is unknown or revoked.")
-        client = AgencyClient(key_id=key.id, agency_id=key.agency_id, scopes=frozenset(Scope(s) for s in key.scopes))
+        client = AgencyClient(key_id=key.id, agency_id=key.agency_id, scopes=accounts.key_scopes(key.scopes))
         verified.put(parts[0], key.secret_sha256, client)
     return client
 

@@ -236,7 +236,7 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
             why_rule="You made this request; we tell you when its status changes.", why_data=("case.status",),
             facts={"case_reference": str(case.token)[:8].upper(), "agency_name": agency.name,
                    "case_status": _STATUS_WORDS[data.status]},
-            dedup_key=f"case-status:{case.id}:{now.isoformat()}",
+            dedup_key=f"case-status:{case.id}:{now.isoformat()}", sender_agency_id=case.agency_id,
         ))
     return case
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core import accounts
-from govcx.core.accounts import Role, Scope
+from govcx.core.accounts import KEY_SCOPES, Role
 from govcx.core.auth import StaffMember
 from govcx.core.clock import Clock, SystemClock
 from govcx.core.config import Settings
@@ -96,7 +96,7 @@ class DemoResult:
         return [
             *(s.line() for s in self.staff),
             f"citizen (development sign-in): national id {self.citizen_national_id}  ({self.citizen_name})",
-            f"API keys, one per agency with every scope: {self.credentials_path}",
+            f"API keys, one per agency with every scope a key may hold: {self.credentials_path}",
         ]
 
 
@@ -365,7 +365,7 @@ class _Generator:
                 self.steps.advance(task)
             for spec in country.AGENCIES:
                 row, key = accounts.create_api_key(session=session, agency_id=c.agency_ids[spec.code],
-                                                   scopes=list(Scope), label="demo", clock=self.clock)
+                                                   scopes=sorted(KEY_SCOPES), label="demo", clock=self.clock)
                 c.api_keys.append({"agency": spec.code, "key": key, "scopes": list(row.scopes)})
                 self.steps.advance(task)
 
@@ -375,7 +375,7 @@ class _Generator:
             factory=self.factory, cipher=self.cipher, signer=Signer.from_secret(self.settings.secret), seed=self.seed,
             clock=self.clock, agency_ids=c.agency_ids, bank_ids={short: ids[0] for short, ids in c.banks.items()},
             citizen_national_id=c.citizen["national_id"] if c.citizen else None, start=self.steps.start,
-            advance=self.steps.advance,
+            advance=self.steps.advance, by=self.actor,
         )
 
     def credentials(self) -> dict[str, Any]:

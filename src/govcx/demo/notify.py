@@ -76,7 +76,9 @@ def _citizen_story(session: Session, *, settings: Settings, clock: Clock, cipher
                 signer=signer, person_id=person.id)
     why = schemas.Why(data=["Driving licence"], rule="Your driving licence expires soon; the Transport "
                       "Administration reminds every licence holder.")
+    transport = registry.get_agency_by_code(session=session, code="TRANSPORT")
     service.send(session=session, clock=clock, settings=settings, person_id=person.id,
+                 sender_agency_id=transport.id if transport else None,
                  template_key="reminder.renewal", why=why, dedup_key="demo-licence-renewal",
                  facts={"document_name": "driving licence", "expiry_date": "30 June"})
     recommend.send_recommendations(session=session, clock=clock, settings=settings, cipher=cipher,
@@ -114,6 +116,7 @@ def generate_notify(*, settings: Settings, factory: sessionmaker[Session], clock
             break
     skipped = 0
     with unit_of_work(factory) as session:
+        employ = registry.get_agency_by_code(session=session, code="EMPLOY")
         citizen = None
         if citizen_national_id:
             citizen = _citizen_story(session, settings=settings, clock=clock, cipher=cipher,
@@ -124,7 +127,7 @@ def generate_notify(*, settings: Settings, factory: sessionmaker[Session], clock
                 facts={"case_reference": f"SR-2026-{n + 1:05d}", "case_status": "in progress",
                        "agency_name": "Employment Office"},
                 why=schemas.Why(rule="You filed this request; we tell you when its status changes."),
-                dedup_key=f"demo-case-{n + 1}",
+                dedup_key=f"demo-case-{n + 1}", sender_agency_id=employ.id if employ else None,
             )
             skipped += sent.status.value == "skipped"
     # Deliver now, into files: the demo has no mail server or SMS gateway.

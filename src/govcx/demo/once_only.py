@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from govcx.consent import schemas as consent_schemas
 from govcx.consent import service as consent
 from govcx.consent.models import Purpose
+from govcx.core.auth import StaffMember
 from govcx.core.clock import Clock
 from govcx.core.crypto import FieldCipher
 from govcx.core.db import unit_of_work
@@ -68,7 +69,7 @@ def _people(session: Session) -> list[_Person]:
 def generate(
     *, factory: sessionmaker[Session], cipher: FieldCipher, signer: Signer, seed: int, clock: Clock,
     agency_ids: dict[str, UUID], bank_ids: dict[str, UUID], citizen_national_id: str | None,
-    start: Callable[[str, int], Any], advance: Callable[[Any, int], None],
+    start: Callable[[str, int], Any], advance: Callable[[Any, int], None], by: StaffMember,
 ) -> dict[str, Any]:
     """Fill the vault, consents, legal bases and access log; return what the truth file says about them."""
     rng = random.Random(f"govcx-demo:{seed}:once-only")
@@ -106,7 +107,8 @@ def generate(
         for code, attributes in FORMS.items():
             if code in services:
                 vault.set_form(session=session, service_id=services[code], attributes=attributes)
-        bases = [consent.create_legal_basis(session=session, clock=clock, data=consent_schemas.LegalBasisCreate(
+        # The laws are registered by a platform administrator (no agency's key can); each is logged as created.
+        bases = [consent.create_legal_basis(session=session, clock=clock, by=by, data=consent_schemas.LegalBasisCreate(
             title=title, citation=citation, agency_id=agency_ids[agency], service_id=services[code],
             purpose=Purpose.LEGAL_COMPLIANCE, attributes=attributes, valid_from=recorded,
         )) for agency, code, title, citation, attributes in STATUTES]

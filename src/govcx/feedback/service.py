@@ -473,7 +473,7 @@ def invite_after_resolved_case(event: CaseStatusChanged, *, factory: sessionmake
         publish(session, NotificationRequested(
             person_id=person.id, template_key="survey.invitation",
             why_rule="Your request was resolved; we ask everyone whose request is resolved how it went.",
-            why_data=("case.status",), dedup_key=f"survey-invitation:{event.case_id}",
+            why_data=("case.status",), dedup_key=f"survey-invitation:{event.case_id}", sender_agency_id=event.agency_id,
             facts={"service_name": service_name,
                    "survey_url": f"{settings.resolved_public_url}/survey/i/{token}?lang={invitation.language}"},
         ))

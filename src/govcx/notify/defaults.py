@@ -1,4 +1,7 @@
-"""The templates govcx ships with, in English and Spanish; administrators add new versions over them."""
+"""The platform's templates, shipped in English and Spanish: what every agency sends unless it has its own version.
+
+Platform administrators add new versions over them; an agency's versions shadow them for that agency only.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from govcx.core.clock import Clock
 from govcx.notify import schemas, service
-from govcx.notify.models import MessageTemplate, Topic
+from govcx.notify.models import PLATFORM, MessageTemplate, Topic
 
 _DIGEST_TEXT = {
     "en": ("Services you may need next",
@@ -74,11 +77,12 @@ def default_templates() -> list[schemas.TemplateCreate]:
 
 
 def install_default_templates(*, session: Session, clock: Clock) -> int:
-    """Add the shipped templates that are not there yet; return how many were added."""
-    have = {(k, lang) for k, lang in session.execute(select(MessageTemplate.key, MessageTemplate.language))}
+    """Add the shipped templates the platform does not have yet; return how many were added."""
+    have = {(k, lang) for k, lang in session.execute(select(MessageTemplate.key, MessageTemplate.language)
+                                                     .where(MessageTemplate.owner == PLATFORM))}
     added = 0
     for data in default_templates():
         if (data.key, data.language) not in have:
-            service.create_template(session=session, data=data, clock=clock)
+            service.create_template(session=session, data=data, agency_id=None, clock=clock)
             added += 1
     return added

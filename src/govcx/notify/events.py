@@ -17,3 +17,5 @@ class NotificationRequested:
     why_data: tuple[str, ...] = ()
     consent_ids: tuple[UUID, ...] = ()
     dedup_key: str | None = None
+    # On whose behalf: the agency's template versions are used and its dedup keys are its own. None: govcx itself.
+    sender_agency_id: UUID | None = None

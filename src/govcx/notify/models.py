@@ -12,7 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from govcx.core.db import Base, text_enum
 from govcx.core.ids import new_id
 
+PLATFORM = "platform"  # the owner or sender of what govcx itself keeps or sends, on behalf of no agency
 
+
+def owner_of(agency_id: UUID | None) -> str:
+    """The key a template's owner or a message's sender is kept under: an agency's id, or the platform."""
+    return PLATFORM if agency_id is None else str(agency_id)
 
 
 class NotifyChannel(StrEnum):
@@ -53,12 +58,16 @@ class NotificationPreference(Base):
 
 
 class MessageTemplate(Base):
-    """One version of a message in one language; the latest version of each language is used."""
+    """One version of an agency's (or the platform's) message in one language; the latest version is used."""
 
     __tablename__ = "message_template"
-    __table_args__ = (UniqueConstraint("key", "language", "version", name="uq_message_template_key_language_version"),)
+    __table_args__ = (UniqueConstraint("owner", "key", "language", "version",
+                                       name="uq_message_template_owner_key_language_version"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
+    # Whose version this is: an agency's own, or the platform's default (agency_id None, owner "platform").
+    agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"))
+    owner: Mapped[str] = mapped_column(String(36))  # owner_of(agency_id): one unique key, NULLs never distinct
     key: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(8))
     version: Mapped[int]
@@ -74,13 +83,17 @@ class Message(Base):
 
     __tablename__ = "message"
     __table_args__ = (
-        UniqueConstraint("person_id", "dedup_key", name="uq_message_person_dedup_key"),
+        # De-duplication is per sender: one agency's key never finds another's message.
+        UniqueConstraint("person_id", "sender", "dedup_key", name="uq_message_person_sender_dedup_key"),
         Index("ix_message_outbox", "status", "not_before"),
         Index("ix_message_person_topic", "person_id", "topic", "created_at"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    # Who sent it: an agency, or govcx itself (sender_agency_id None, sender "platform").
+    sender_agency_id: Mapped[UUID | None] = mapped_column(ForeignKey("agency.id"))
+    sender: Mapped[str] = mapped_column(String(36))  # owner_of(sender_agency_id)
     topic: Mapped[Topic] = mapped_column(text_enum(Topic))
     dedup_key: Mapped[str | None] = mapped_column(String(200))
     template_key: Mapped[str] = mapped_column(String(100))

@@ -96,11 +96,15 @@ def person_notifications(request: Request, person_id: UUID, staff: CurrentStaff,
                          clock: ClockDep, cipher: CipherDep, settings: SettingsDep) -> Response:
     authorize(staff, Scope.REGISTRY_READ)
     person = registry.get_person(session=session, person_id=person_id)
+    # An agency's staff see what their agency sent and what consents naming their agency allow;
+    # platform administrators see everything.
+    everything = staff.platform_wide
     return render(request, "notify/staff_person.html", {
         "person": person, "prefs": service.preferences_of(session=session, person_id=person_id, clock=clock),
-        "messages": service.latest_messages(session=session, person_id=person_id, limit=SHOWN),
-        "recommendations": recommend.recommendations_for(session=session, clock=clock, cipher=cipher,
-                                                         person_id=person_id,
-                                                         threshold=settings.suppression_threshold),
-        **_labels(),
+        "messages": service.latest_messages(session=session, person_id=person_id, limit=SHOWN,
+                                            sender_agency_id=staff.agency_id, every_sender=everything),
+        "recommendations": recommend.recommendations_for(
+            session=session, clock=clock, cipher=cipher, person_id=person_id,
+            threshold=settings.suppression_threshold, for_agency_id=None if everything else staff.agency_id),
+        "everything": everything, **_labels(),
     })

@@ -70,11 +70,17 @@ def people_also_used(*, session: Session) -> dict[UUID, Counter[UUID]]:
 
 def recommendations_for(
     *, session: Session, clock: Clock, cipher: FieldCipher, person_id: UUID, threshold: int,
-    together: dict[UUID, Counter[UUID]] | None = None,
+    together: dict[UUID, Counter[UUID]] | None = None, for_agency_id: UUID | None = None,
 ) -> list[schemas.RecommendationRead]:
-    """The services to suggest to one person, each with the data and the rule or consent behind it."""
+    """The services to suggest to one person, each with the data and the rule or consent behind it.
+
+    For the person themselves (and platform administrators) every consent counts. Shown to an agency
+    (`for_agency_id`), only what consents naming that agency as a recipient allow: a suggestion computed
+    from data shared with another agency would tell this one what it was never given.
+    """
     prefs = service.preferences_of(session=session, person_id=person_id, clock=clock)
-    covered = consent.active_attributes(session=session, subject_id=person_id, purpose=PURPOSE, clock=clock)
+    covered = consent.active_attributes(session=session, subject_id=person_id, purpose=PURPOSE, clock=clock,
+                                        recipient_agency_id=for_agency_id)
     rules = [r for r in session.scalars(select(RecommendationRule).order_by(RecommendationRule.code))
              if r.code not in prefs.muted_rules and set(r.when) <= set(covered)]
     if not rules:

@@ -56,8 +56,13 @@ class TemplateRead(TemplateCreate):
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
+    agency_id: UUID | None = Field(description="The agency whose version this is; null for the platform's default.")
     version: int
     created_at: datetime
+
+
+class TemplatePage(CursorPage[TemplateRead]):
+    pass
 
 
 class Why(BaseModel):
@@ -83,6 +88,7 @@ class MessageRead(BaseModel):
 
     id: UUID
     person_id: UUID
+    sender_agency_id: UUID | None = Field(description="The agency that sent it; null when govcx itself did.")
     topic: Topic
     template_key: str
     template_version: int | None

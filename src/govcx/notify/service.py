@@ -27,7 +27,7 @@ from govcx.core.errors import Invalid, NotFound
 from govcx.core.pagination import PageParams, paginate
 from govcx.notify import schemas
 from govcx.notify.models import (
-    Message, MessageStatus, MessageTemplate, NotificationPreference, NotifyChannel, Topic,
+    PLATFORM, Message, MessageStatus, MessageTemplate, NotificationPreference, NotifyChannel, Topic, owner_of,
 )
 from govcx.registry import service as registry
 from govcx.registry.models import Person
@@ -128,30 +128,58 @@ def mute_rule(*, session: Session, person_id: UUID, rule_code: str, clock: Clock
 # Templates -------------------------------------------------------------------------------------
 
 
-def create_template(*, session: Session, data: schemas.TemplateCreate, clock: Clock) -> MessageTemplate:
-    """Add a new version of a template in one language; earlier versions stay for the record."""
+def create_template(*, session: Session, data: schemas.TemplateCreate, agency_id: UUID | None,
+                    clock: Clock) -> MessageTemplate:
+    """Add a new version of an agency's template (or, with no agency, the platform's) in one language.
+
+    Earlier versions stay for the record. An agency's version is used for what it sends; the platform's
+    for every agency that has none.
+    """
     for source in (data.subject, data.text_body, data.html_body):
         try:
             _text_env.parse(source)
         except TemplateError as exc:
             raise Invalid(f"The template does not parse: {exc}.") from exc
+    owner = owner_of(agency_id)
     latest = session.scalar(select(func.max(MessageTemplate.version)).where(
-        MessageTemplate.key == data.key, MessageTemplate.language == data.language))
-    template = MessageTemplate(**data.model_dump(), version=(latest or 0) + 1, created_at=clock.now())
+        MessageTemplate.owner == owner, MessageTemplate.key == data.key, MessageTemplate.language == data.language))
+    template = MessageTemplate(**data.model_dump(), agency_id=agency_id, owner=owner, version=(latest or 0) + 1,
+                               created_at=clock.now())
     session.add(template)
     session.flush()
     return template
 
 
-def current_template(*, session: Session, key: str, language: str) -> MessageTemplate:
-    """The latest version of `key` in `language`, or in English when there is none in it."""
+def current_template(*, session: Session, key: str, language: str, agency_id: UUID | None = None
+                     ) -> MessageTemplate:
+    """The latest version of `key` in `language` (else English): the agency's own when it has one, else the
+    platform's."""
+    owners = list(dict.fromkeys((owner_of(agency_id), PLATFORM)))
     for lang in dict.fromkeys((language, "en")):
-        found = session.scalars(select(MessageTemplate).where(
-            MessageTemplate.key == key, MessageTemplate.language == lang,
-        ).order_by(MessageTemplate.version.desc()).limit(1)).first()
-        if found is not None:
-            return found
+        for owner in owners:
+            found = session.scalars(select(MessageTemplate).where(
+                MessageTemplate.owner == owner, MessageTemplate.key == key, MessageTemplate.language == lang,
+            ).order_by(MessageTemplate.version.desc()).limit(1)).first()
+            if found is not None:
+                return found
     raise NotFound(f"No message template {key!r}.")
+
+
+def list_templates(*, session: Session, agency_id: UUID | None, everyone: bool, page: PageParams
+                   ) -> tuple[list[MessageTemplate], str | None]:
+    """Every version of an agency's templates (or the platform's); `everyone` lists every owner's."""
+    stmt = select(MessageTemplate)
+    if not everyone:
+        stmt = stmt.where(MessageTemplate.owner == owner_of(agency_id))
+    return paginate(session, stmt, id_column=MessageTemplate.id, page=page)
+
+
+def get_template(*, session: Session, template_id: UUID, agency_id: UUID | None, everyone: bool) -> MessageTemplate:
+    """One template version of the asker's own (another owner's answers exactly like a missing one)."""
+    template = session.get(MessageTemplate, template_id)
+    if template is None or (not everyone and template.owner != owner_of(agency_id)):
+        raise NotFound(f"No message template with id {template_id}.")
+    return template
 
 
 @lru_cache(maxsize=512)
@@ -213,30 +241,34 @@ def _recent_count(session: Session, person_id: UUID, topic: Topic, since: dateti
     )) or 0
 
 
-def _existing(session: Session, person_id: UUID, dedup_key: str | None) -> Message | None:
+def _existing(session: Session, person_id: UUID, sender: str, dedup_key: str | None) -> Message | None:
     if dedup_key is None:
         return None
-    return session.scalars(select(Message).where(Message.person_id == person_id,
+    return session.scalars(select(Message).where(Message.person_id == person_id, Message.sender == sender,
                                                  Message.dedup_key == dedup_key)).first()
 
 
 def send(
     *, session: Session, clock: Clock, settings: Settings, person_id: UUID, template_key: str,
-    facts: Mapping[str, Any], why: schemas.Why, dedup_key: str | None = None,
+    facts: Mapping[str, Any], why: schemas.Why, dedup_key: str | None = None, sender_agency_id: UUID | None = None,
 ) -> Message:
-    """Accept a message for one person into the outbox, or record why it will not be sent.
+    """Accept a message from an agency (or, with none, from govcx itself) for one person into the outbox,
+    or record why it will not be sent.
 
-    Calling again with the same `dedup_key` returns the first message and sends nothing more.
+    Calling again with the same sender and `dedup_key` returns the first message and sends nothing more;
+    another sender's key never finds it. The agency's own version of the template is used when it has one.
     """
-    existing = _existing(session, person_id, dedup_key)
+    sender = owner_of(sender_agency_id)
+    existing = _existing(session, person_id, sender, dedup_key)
     if existing is not None:
         return existing
     person = registry.get_person(session=session, person_id=person_id)
     prefs = preferences_of(session=session, person_id=person_id, clock=clock)
-    template = current_template(session=session, key=template_key, language=prefs.language)
+    template = current_template(session=session, key=template_key, language=prefs.language,
+                                agency_id=sender_agency_id)
     now = clock.now()
     message = Message(
-        person_id=person_id, topic=template.topic, dedup_key=dedup_key, template_key=template.key,
+        person_id=person_id, sender_agency_id=sender_agency_id, sender=sender, topic=template.topic, dedup_key=dedup_key, template_key=template.key,
         template_version=template.version, language=template.language, channel=None,
         why_data=list(why.data), why_rule=why.rule, consent_ids=[str(c) for c in why.consent_ids],
         status=MessageStatus.QUEUED, not_before=now, created_at=now,
@@ -284,7 +316,7 @@ def _insert(session: Session, message: Message) -> Message:
             session.add(message)
             session.flush()
     except IntegrityError:
-        winner = _existing(session, message.person_id, message.dedup_key)
+        winner = _existing(session, message.person_id, message.sender, message.dedup_key)
         if winner is None:
             raise
         return winner
@@ -308,26 +340,37 @@ def cancel_for_consent(*, session: Session, person_id: UUID, consent_id: UUID, s
 # Reading ---------------------------------------------------------------------------------------
 
 
+def _of_person(person_id: UUID, sent_only: bool, sender_agency_id: UUID | None, every_sender: bool):  # noqa: ANN202
+    stmt = select(Message).where(Message.person_id == person_id)
+    if not every_sender:
+        stmt = stmt.where(Message.sender == owner_of(sender_agency_id))
+    if sent_only:
+        stmt = stmt.where(Message.status == MessageStatus.SENT)
+    return stmt
+
+
 def messages_for(
-    *, session: Session, person_id: UUID, page: PageParams, sent_only: bool = False
+    *, session: Session, person_id: UUID, page: PageParams, sent_only: bool = False,
+    sender_agency_id: UUID | None = None, every_sender: bool = True,
 ) -> tuple[list[Message], str | None]:
-    """The person's messages in the order they were accepted (only delivered ones when `sent_only`)."""
-    stmt = select(Message).where(Message.person_id == person_id)
-    if sent_only:
-        stmt = stmt.where(Message.status == MessageStatus.SENT)
-    return paginate(session, stmt, id_column=Message.id, page=page)
+    """The person's messages in the order they were accepted (only delivered ones when `sent_only`; only one
+    sender's unless `every_sender`)."""
+    return paginate(session, _of_person(person_id, sent_only, sender_agency_id, every_sender),
+                    id_column=Message.id, page=page)
 
 
-def latest_messages(*, session: Session, person_id: UUID, limit: int, sent_only: bool = False) -> list[Message]:
-    """The person's newest messages first (for pages)."""
-    stmt = select(Message).where(Message.person_id == person_id)
-    if sent_only:
-        stmt = stmt.where(Message.status == MessageStatus.SENT)
+def latest_messages(
+    *, session: Session, person_id: UUID, limit: int, sent_only: bool = False, sender_agency_id: UUID | None = None,
+    every_sender: bool = True,
+) -> list[Message]:
+    """The person's newest messages first (for pages); only one sender's unless `every_sender`."""
+    stmt = _of_person(person_id, sent_only, sender_agency_id, every_sender)
     return list(session.scalars(stmt.order_by(Message.id.desc()).limit(limit)))
 
 
-def get_message(*, session: Session, message_id: UUID) -> Message:
+def get_message(*, session: Session, message_id: UUID, sender_agency_id: UUID | None) -> Message:
+    """One message its sender sent (another sender's answers exactly like a missing one)."""
     message = session.get(Message, message_id)
-    if message is None:
+    if message is None or message.sender != owner_of(sender_agency_id):
         raise NotFound(f"No message with id {message_id}.")
     return message

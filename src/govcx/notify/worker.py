@@ -106,6 +106,7 @@ class Reactions:
                 message = service.send(
                     session=session, clock=self.clock, settings=self.settings, person_id=event.person_id,
                     template_key=event.template_key, facts=event.facts, dedup_key=event.dedup_key,
+                    sender_agency_id=event.sender_agency_id,
                     why=schemas.Why(data=list(event.why_data), rule=event.why_rule,
                                     consent_ids=list(event.consent_ids)),
                 )

@@ -109,6 +109,8 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
         if viewer.sees_cx:
             primary.append(("Regions", "/cx/regions"))
             primary.append(("Feedback", "/cx/feedback"))
+        if Scope.LEGAL_BASIS_ADMIN in viewer.staff.scopes:
+            primary.append(("Legal bases", "/admin/legal-bases"))
         primary += public
     elif viewer.citizen is not None:
         primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),
