@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import AgencyClient
+from govcx.core.bounded import parse_datetime
 from govcx.core.deps import ClockDep, SessionDep
 from govcx.core.errors import ProblemError
 from govcx.crm import schemas, service
@@ -130,10 +131,9 @@ def _date(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Open311Failure(400, f"{name} is not a W3C date and time, such as 2026-03-16T09:30:00Z.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise Open311Failure(400, f"{name}: {exc} (a W3C date and time, such as 2026-03-16T09:30:00Z)") from None
 
 
 def _service_read(svc: Any, group: str) -> schemas.Open311Service:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from govcx.core.bounded import AwareDatetime
 from govcx.core.pagination import CursorPage
 from govcx.crm.models import CaseEventKind, CaseStatus, Outcome, Priority
 from govcx.registry.models import Channel
@@ -151,8 +152,8 @@ class InteractionCreate(_Party):
     service_id: UUID | None = None
     touchpoint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     channel: Channel
-    started_at: datetime
-    ended_at: datetime | None = None
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
     outcome: Outcome
     notes: Text = ""
     notes_shared: bool = False

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from govcx.core.bounded import ReasonableDate
 from govcx.core.pagination import CursorPage
 from govcx.feedback.models import FollowUpState, ResponseSource, SurveyKind
 from govcx.registry.models import Channel
@@ -305,6 +306,6 @@ class KpiFilters(BaseModel):
     channel: Channel | None = None
     touchpoint: str | None = None
     region_id: UUID | None = None
-    since: date | None = None
-    until: date | None = Field(default=None, description="Inclusive.")
+    since: ReasonableDate | None = None
+    until: ReasonableDate | None = Field(default=None, description="Inclusive.")
 
