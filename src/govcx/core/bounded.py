@@ -123,3 +123,16 @@ def free_text(max_length: int = 4000, *, min_length: int = 0) -> Any:
 Name = name()
 Line = line()
 FreeText = free_text()
+
+
+# Spreadsheets ---------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text instead of running as a formula; numbers stay numbers."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START) or _NUMBER.match(value):
+        return value
+    return "'" + value

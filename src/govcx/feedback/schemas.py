@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from govcx.core.bounded import ReasonableDate
+from govcx.core.bounded import ReasonableDate, free_text
 from govcx.core.pagination import CursorPage
 from govcx.feedback.models import FollowUpState, ResponseSource, SurveyKind
 from govcx.registry.models import Channel
@@ -154,7 +154,7 @@ class InvitationIssued(BaseModel):
     expires_at: datetime
 
 
-Answer = int | str | list[str]
+Answer = int | free_text(2000) | Annotated[list[free_text(200)], Field(max_length=50)]
 
 
 class ResponseCreate(Context):
