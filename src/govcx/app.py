@@ -124,9 +124,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         https_only=settings.is_production,
     )
     # Outside the sessions, inside the request context (so a 413 is logged and carries its headers).
-    app.add_middleware(JsonShapeMiddleware)
-    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes,
-                       by_route=settings.max_body_bytes_by_route)
+    body_limits = {"default": settings.max_body_bytes, "by_route": settings.max_body_bytes_by_route}
+    app.add_middleware(JsonShapeMiddleware, **body_limits)
+    app.add_middleware(BodyLimitMiddleware, **body_limits)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, production=settings.is_production,
                        frame_paths=("/survey/",))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ import httpx2 as httpx
 import pytest
 
 from govcx.core.config import API_PREFIX
+from govcx.core.limits import RouteLimits
 
 FEEDBACK = f"{API_PREFIX}/feedback/responses"
 
@@ -51,12 +52,13 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
     assert "1,048,576 bytes" in answer.json()["detail"]
 
 
-def test_every_json_route_refuses_an_oversized_body_with_a_413(app, client):
+def test_every_json_route_refuses_an_oversized_body_with_a_413(app, client, settings):
     routes = _json_routes(app)
     assert len(routes) > 10
+    limits = RouteLimits(default=settings.max_body_bytes, by_route=settings.max_body_bytes_by_route)
     for method, path in routes:
         url = path.replace("{", "").replace("}", "")  # any value: the body is refused before routing matters
-        answer = client.request(method, url, content=b"[" + b"0," * (600 * 1024) + b"0]",
+        answer = client.request(method, url, content=b" " * limits.limit_for(url) + b"{}",
                                 headers={"content-type": "application/json"})
         assert answer.status_code == 413, (method, path, answer.status_code)
 
@@ -158,3 +160,22 @@ def test_a_large_json_body_a_route_can_take_still_reaches_it(client):
 
     assert answer.status_code in (404, 422)
     assert "members" not in answer.json()["detail"]
+
+
+def test_a_detailed_region_boundary_is_taken_where_a_larger_limit_is_set(client, uow, clock):
+    import math
+
+    from govcx.core.accounts import Scope
+    from tests.factories import registry as factories
+
+    with uow() as session:
+        key = factories.api_key(session, clock, factories.agency(session, clock, code="STAT"), [Scope.REGISTRY_ADMIN])
+    ring = [[round(24.9 + 0.1 * math.cos(i / 3000 * math.tau), 6), round(60.2 + 0.1 * math.sin(i / 3000 * math.tau), 6)]
+            for i in range(60_000)]
+    ring.append(ring[0])
+    body = {"code": "HEL", "name": "Helsinki", "shape": {"type": "Polygon", "coordinates": [ring]}}
+    assert 1024 * 1024 < len(json.dumps(body)) < 8 * 1024 * 1024
+
+    answer = client.post(f"{API_PREFIX}/regions", json=body, headers={"X-API-Key": key})
+
+    assert answer.status_code == 201, answer.json()

@@ -53,9 +53,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest request body any address "
                                 "takes, in bytes; larger ones get a 413 before they are parsed.")
     max_body_bytes_by_route: dict[str, int] = Field(
-        default_factory=lambda: {f"{API_PREFIX}/journeys/events": 16 * 1024 * 1024},
+        # Region boundaries are detailed polygons; batches of touchpoint events are many events.
+        default_factory=lambda: {f"{API_PREFIX}/regions": 8 * 1024 * 1024,
+                                 f"{API_PREFIX}/journeys/events": 16 * 1024 * 1024},
         description="Larger (or smaller) limits for the addresses that start with a given path, as JSON, "
-        'e.g. {"/api/v1/journeys/events": 16777216} for batches of touchpoint events.')
+        'e.g. {"/api/v1/journeys/events": 16777216} for batches of touchpoint events; such an address also '
+        "takes proportionally more members and items in a JSON body.")
     auto_upgrade: bool | None = Field(
         default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
     )

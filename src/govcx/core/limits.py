@@ -38,17 +38,24 @@ class BodyTooLarge(StarletteHTTPException):
         self.limit = limit
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies larger than their route's limit (the longest matching path prefix wins)."""
+class RouteLimits:
+    """The byte limit of each address: a default, and others for paths that start with a prefix."""
 
-    def __init__(self, app: ASGIApp, *, default: int, by_route: Mapping[str, int]) -> None:
-        self.app = app
+    def __init__(self, *, default: int, by_route: Mapping[str, int]) -> None:
         self.default = default
         # Longest prefix first, so a specific route's limit beats its parent's.
         self.by_route = sorted(by_route.items(), key=lambda item: len(item[0]), reverse=True)
 
     def limit_for(self, path: str) -> int:
         return next((limit for prefix, limit in self.by_route if path.startswith(prefix)), self.default)
+
+
+class BodyLimitMiddleware(RouteLimits):
+    """Refuse request bodies larger than their route's limit (the longest matching path prefix wins)."""
+
+    def __init__(self, app: ASGIApp, *, default: int, by_route: Mapping[str, int]) -> None:
+        super().__init__(default=default, by_route=by_route)
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,16 +124,20 @@ class _Misshapen(ValueError):
     pass
 
 
-def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    if len(pairs) > MAX_MEMBERS:
-        raise _Misshapen(f"An object in the body has {len(pairs):,} members; at most {MAX_MEMBERS:,} are taken.")
-    return dict(pairs)
+def shape_problem(body: bytes, *, scale: int = 1) -> str | None:
+    """Why a JSON body is too large in shape to validate, or None (also when it is not JSON at all).
 
+    `scale` multiplies the member and item limits, for an address that takes larger bodies.
+    """
+    max_members, max_items = MAX_MEMBERS * scale, MAX_ITEMS * scale
 
-def shape_problem(body: bytes) -> str | None:
-    """Why a JSON body is too large in shape to validate, or None (also when it is not JSON at all)."""
+    def members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len(pairs) > max_members:
+            raise _Misshapen(f"An object in the body has {len(pairs):,} members; at most {max_members:,} are taken.")
+        return dict(pairs)
+
     try:
-        parsed = json.loads(body, object_pairs_hook=_members)
+        parsed = json.loads(body, object_pairs_hook=members)
     except _Misshapen as exc:
         return str(exc)
     except (ValueError, RecursionError):
@@ -137,8 +148,8 @@ def shape_problem(body: bytes) -> str | None:
         if isinstance(value, dict):
             children: Any = value.values()
         elif isinstance(value, list):
-            if len(value) > MAX_ITEMS:
-                return f"An array in the body has {len(value):,} items; at most {MAX_ITEMS:,} are taken."
+            if len(value) > max_items:
+                return f"An array in the body has {len(value):,} items; at most {max_items:,} are taken."
             children = value
         else:
             continue
@@ -148,11 +159,13 @@ def shape_problem(body: bytes) -> str | None:
     return None
 
 
-class JsonShapeMiddleware:
+class JsonShapeMiddleware(RouteLimits):
     """Check a large JSON body's shape in a worker thread, and refuse it there with a 422 when no route
-    could want it; smaller bodies, and every other kind, pass straight through."""
+    could want it; smaller bodies, and every other kind, pass straight through. An address given a
+    larger byte limit takes proportionally more members and items."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, default: int, by_route: Mapping[str, int]) -> None:
+        super().__init__(default=default, by_route=by_route)
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -163,14 +176,14 @@ class JsonShapeMiddleware:
         while True:
             message = await receive()  # bounded: the body limit sits outside
             if message["type"] != "http.request":
-                chunks = []
-                break
+                return  # the client went away before it finished sending: nobody to answer
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         if len(body) >= OFF_LOOP_BYTES:
-            problem = await run_in_threadpool(shape_problem, body)
+            scale = max(1, self.limit_for(scope["path"]) // self.default)
+            problem = await run_in_threadpool(lambda: shape_problem(body, scale=scale))
             if problem:
                 response = problem_response(status=422, title="Invalid input", code="invalid", detail=problem,
                                             instance=scope["path"], errors=[], more_errors=0)

@@ -164,7 +164,8 @@ class ResponseCreate(Context):
     invitation_token: Annotated[str, StringConstraints(min_length=10, max_length=100)] | None = None
     language: Language = "en"
     answers: dict[Key, Answer] = Field(max_length=60)
-    website: str = Field(default="", description="Leave empty. A field people never see; robots fill it in.")
+    website: str = Field(default="", max_length=200,
+                         description="Leave empty. A field people never see; robots fill it in.")
 
     @model_validator(mode="after")
     def _one_way_in(self) -> ResponseCreate:
