@@ -129,12 +129,13 @@ def test_an_ordinary_template_still_renders(uow, clock, settings, cast, template
     with uow() as session:
         service.create_template(session=session, clock=clock, data=schemas.TemplateCreate(
             key="ordinary", language="en", topic=Topic.REMINDERS, subject="Hi {{ given_name }}",
-            text_body="{% for i in range(3) %}{{ i * 2 }} {% endfor %}{{ '-' * 20 }}{{ 'ab'|center(8) }}",
+            text_body="{% for i in range(3) %}{{ i * 2 }} {% endfor %}{{ '-' * 20 }}{{ 'ab'|center(8) }}"
+                      "{{ ' %d in 2026' % 3 }}{{ ' {:>6}'.format('x') }}",
             html_body="<p>x</p>"))
     message = _send(uow, clock, settings, cast.ana, {}, template="ordinary")
 
     assert message.status is not MessageStatus.SKIPPED, message.skip_reason
-    assert message.text_body == "0 2 4 " + "-" * 20 + "   ab   "
+    assert message.text_body == "0 2 4 " + "-" * 20 + "   ab    3 in 2026      x"
 
 
 def test_notification_facts_and_why_are_bounded_on_the_way_in(client, uow, clock, cast):

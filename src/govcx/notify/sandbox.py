@@ -20,10 +20,11 @@ from jinja2.sandbox import SandboxedEnvironment
 
 # Longer than any message needs; short enough that building it costs nothing.
 MAX_OUTPUT = 100_000
-MAX_NUMBER_ARGUMENT = 1_000
+MAX_NUMBER_ARGUMENT = 10_000
 MAX_RANGE = 1_000
 MAX_EXPONENT = 64
-_WIDE_FORMAT = re.compile(r"[%{][^%{}]*?(\d{4,}|\*)")
+# A printf width or precision of four digits or `*`, or a str.format spec holding one.
+_WIDE_FORMAT = re.compile(r"%[-#0 +]*(?:\d{4,}|\*|\d*\.(?:\d{4,}|\*))|\{[^{}]*:[^{}]*?(?:\d{4,}|\*)[^{}]*\}")
 
 _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod, "//": operator.floordiv,
@@ -46,7 +47,7 @@ def _check_numbers(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
 
 def _check_format(text: Any) -> None:
     if isinstance(text, str) and _WIDE_FORMAT.search(text):
-        raise _refuse("asks for a format width over 999")
+        raise _refuse("asks for a format width or precision over 999")
 
 
 def _bounded(filter_: Callable[..., Any]) -> Callable[..., Any]:
