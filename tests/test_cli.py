@@ -53,3 +53,14 @@ def test_production_settings_without_a_secret_are_refused_before_anything_runs(t
     assert result.exit_code == 2
     assert "GOVCX_SECRET_KEY" in result.output
     assert not (tmp_path / "cli.db").exists()
+
+
+def test_an_export_for_a_quarter_outside_the_calendar_fails_with_a_message(tmp_path):
+    runner.invoke(app, ["db", "upgrade"], env=_env(tmp_path))
+
+    result = runner.invoke(app, ["feedback", "export-a11", "--quarter", "FY0000Q1", "--out", str(tmp_path)],
+                           env=_env(tmp_path))
+
+    assert result.exit_code == 2
+    assert "fiscal year between" in result.output
+    assert "Traceback" not in result.output

@@ -20,6 +20,7 @@ from govcx.core.config import API_PREFIX, Settings
 from govcx.core.crypto import FieldCipher
 from govcx.core.db import make_engine, make_session_factory
 from govcx.core.errors import Problem, install_problem_handlers
+from govcx.core.limits import BodyLimitMiddleware, JsonShapeMiddleware
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.crm import service as crm_service
@@ -128,6 +129,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         same_site="lax",
         https_only=settings.is_production,
     )
+    # Outside the sessions, inside the request context (so a 413 is logged and carries its headers).
+    body_limits = {"default": settings.max_body_bytes, "by_route": settings.max_body_bytes_by_route}
+    app.add_middleware(JsonShapeMiddleware, **body_limits)
+    app.add_middleware(BodyLimitMiddleware, **body_limits)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, production=settings.is_production,
                        frame_paths=("/survey/",))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -91,3 +91,28 @@ def test_a_case_about_a_person_is_never_listed_publicly(client, uow, clock, gov,
     assert geo.requests() == []
     status, _ = geo.raw("GET", f"requests/{case.id}")
     assert status == 404
+
+
+def test_published_requests_redact_personal_data_and_stay_parseable(geo, gov, uow):
+    from sqlalchemy import update
+
+    from govcx.crm.models import Case
+
+    status, receipts = geo.post_request(
+        service_code="POTHOLE", lat="60.17", long="24.94",
+        description="Call me on +358 40 123 4567 or mail ana@example.org, id 010190-123A.\x00\x07\x1b bell")
+    assert status == 201
+    request_id = receipts[0]["service_request_id"] if "service_request_id" in receipts[0] else None
+    request_id = request_id or geo.token(receipts[0]["token"])[0]["service_request_id"]
+    [read] = geo.request(request_id)
+    assert "123 4567" not in read["description"] and "[phone]" in read["description"]
+    assert "ana@example.org" not in read["description"] and "010190-123A" not in read["description"]
+    assert not any(ord(c) < 32 for c in read["description"])
+
+    # A row stored before control characters were refused at the door is still published cleanly.
+    with uow() as session:
+        session.execute(update(Case).values(description="Old \x01 report\x0b with \x1f controls",
+                                            status_reason="note \x02"))
+    [old] = geo.request(request_id)
+    assert old["description"] == "Old  report with  controls"
+    assert all(not any(ord(c) < 32 for c in r["description"]) for r in geo.requests())

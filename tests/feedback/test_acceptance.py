@@ -123,3 +123,30 @@ def test_the_a11_export_counts_exactly_the_responses_of_its_quarter(uow, clock, 
     assert {(r["question_key"], r["answer"], r["count"]) for r in rows[2:]} == {
         ("trust", "4", "3"), ("went_well", "ease", "3")}
     assert rows[0]["fiscal_year"] == "2026" and rows[0]["quarter"] == "Q2"
+
+
+def test_the_a11_export_neutralises_cells_a_spreadsheet_would_run(uow, clock, survey, refund, settings, tmp_path):
+    from sqlalchemy import update
+
+    from govcx.feedback import export
+    from govcx.registry.models import Service
+
+    for when in (datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 6, tzinfo=UTC)):
+        _answer_at(uow, clock, survey, when, {"trust": 4}, service_id=refund.id)
+    hostile = ['=HYPERLINK("http://evil.example","x")', "+SUM(A1)", "-2+3", "@cmd", "\tTab", "\rCR"]
+    exports = {}
+    for name in hostile:
+        with uow() as session:
+            session.execute(update(Service).where(Service.id == refund.id).values(name=name))
+        with uow() as session:
+            [exports[name]] = export.a11_quarter(session=session, quarter="FY2026Q2", fiscal_year_start_month=10,
+                                                 threshold=1)
+    for name, item in exports.items():
+        rows = list(csv.DictReader(io.StringIO(item.csv, newline="")))
+        cell = rows[0]["service_name"]
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), name
+        assert cell in ("'" + name, " " + name.strip()), (name, cell)
+        assert len(rows) == 3  # no cell split its row
+        assert rows[0]["count"] == "2"  # numbers stay numbers
+    assert export.spreadsheet_cell("-12") == "-12" and export.spreadsheet_cell("-1.5e3") == "-1.5e3"
+    assert export.spreadsheet_cell(-3) == -3

@@ -54,3 +54,11 @@ def test_the_widget_script_is_served_as_a_file(client):
     script = client.get("/static/feedback/widget.js")
 
     assert script.status_code == 200 and "showModal" in script.text
+
+
+def test_the_export_pages_refuse_a_quarter_outside_the_calendar(analyst):
+    for address in ("/cx/feedback/export?quarter=FY0000Q1", "/cx/feedback/export.zip?quarter=FY0000Q1",
+                    "/cx/feedback/export?quarter=FY9999Q4"):
+        answer = analyst.get(address)
+        assert answer.status_code == 422, address
+        assert "fiscal year between" in answer.text

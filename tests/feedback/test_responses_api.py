@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from govcx.feedback.models import Response
-from govcx.feedback.redaction import redact
+from govcx.core.redaction import redact
 
 
 def _count(uow) -> int:

@@ -1,8 +1,7 @@
 from uuid import UUID
 
-from sqlalchemy import select, text
-
 import pytest
+from sqlalchemy import select, text
 
 from govcx.core.accounts import Scope
 from govcx.registry import schemas, service
@@ -222,3 +221,23 @@ def test_a_person_read_gives_names_year_of_birth_and_region_and_nothing_the_cata
     body = answer.json()
     assert (body["items"][0] if "items" in body else body) == {
         "id": str(ana.id), "given_name": "Ana", "family_name": "Lopez", "birth_year": 1985, "region_id": None}
+
+
+@pytest.mark.parametrize("field", ["given_name", "family_name"])
+@pytest.mark.parametrize("value", ["Ana\r\nBcc: all@example.org", "Ana\x00", "Ana\u2028Lopez", "A" * 101])
+def test_a_name_with_a_line_break_or_control_character_is_refused(client, uow, tax, key_for, field, value):
+    answer = client.post("/api/v1/persons", json=NEW_PERSON | {field: value}, headers=key_for(tax))
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["location"][-1] == field
+    assert _count_persons(uow) == 0
+
+
+def test_a_staff_name_with_a_line_break_is_refused(uow, clock, tax):
+    from govcx.core import accounts
+    from govcx.core.accounts import Role
+    from govcx.core.errors import Invalid
+
+    with pytest.raises(Invalid, match="one line"), uow() as session:
+        accounts.create_staff(session=session, email="a@tax.example", name="Ana\r\nEvil", password="x" * 16,
+                              role=Role.STAFF, agency_id=tax.id, clock=clock)

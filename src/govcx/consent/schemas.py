@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from govcx.core.bounded import AwareDatetime
 from govcx.consent.models import ConsentStatus, LegalBasisChangeKind, LegalBasisKind, Purpose
 from govcx.core.pagination import CursorPage
 from govcx.registry.schemas import AttributeKey
@@ -38,7 +39,7 @@ class ConsentCreate(BaseModel):
     legal_basis: LegalBasisKind = LegalBasisKind.CONSENT
     one_off: bool = False
     requires_preview: bool = False
-    valid_until: datetime | None = None
+    valid_until: AwareDatetime | None = None
     recipients: list[UUID] = Field(default_factory=list, max_length=20)
     notice_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] = "1"
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "en"
@@ -107,8 +108,8 @@ class LegalBasisCreate(BaseModel):
     service_id: UUID | None = None
     purpose: Purpose
     attributes: list[AttributeKey] = Field(min_length=1, max_length=50)
-    valid_from: datetime
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = Field(
         default="", description="Why it is registered, in words the people it affects will read.")
 
@@ -123,8 +124,8 @@ class LegalBasisUpdate(BaseModel):
     service_id: UUID | None = Field(default=None, description="null widens the law to every service of its agency.")
     purpose: Purpose | None = None
     attributes: list[AttributeKey] | None = Field(default=None, min_length=1, max_length=50)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
     note: Text = Field(description="Why it changes, in words the people it affects will read.")
 
 

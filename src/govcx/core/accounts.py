@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from govcx.core.bounded import one_line
 from govcx.core.clock import Clock
 from govcx.core.db import Base, text_enum
 from govcx.core.errors import Conflict, Invalid
@@ -166,6 +167,9 @@ def create_staff(
     """Create a staff account; the password is kept only as an argon2 hash."""
     if len(password) < 12:
         raise Invalid("A staff password needs at least 12 characters.")
+    name = name.strip()
+    if not name or len(name) > 200 or one_line(name) != name:
+        raise Invalid("A staff name is one line of at most 200 characters, without control characters.")
     if role is not Role.PLATFORM_ADMIN and agency_id is None:
         raise Invalid(f"A {role.value} account must belong to an agency.")
     email = email.strip().lower()

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     rate_limit_sign_in: str = "10/minute"
     rate_limit_storage_url: str = "memory://"
     rate_limit_feedback: str = Field(default="20/minute", description="Survey answers per client address.")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest request body any address "
+                                "takes, in bytes; larger ones get a 413 before they are parsed.")
+    max_body_bytes_by_route: dict[str, int] = Field(
+        # Region boundaries are detailed polygons; batches of touchpoint events are many events.
+        default_factory=lambda: {f"{API_PREFIX}/regions": 8 * 1024 * 1024,
+                                 f"{API_PREFIX}/journeys/events": 16 * 1024 * 1024},
+        description="Larger (or smaller) limits for the addresses that start with a given path, as JSON, "
+        'e.g. {"/api/v1/journeys/events": 16777216} for batches of touchpoint events; such an address also '
+        "takes proportionally more members and items in a JSON body.")
     auto_upgrade: bool | None = Field(
         default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -83,12 +84,29 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {"location": [str(part) for part in error.get("loc", ())], "message": error.get("msg", ""),
-         "type": error.get("type", "")}
-        for error in exc.errors()
+# A problem detail lists at most this many errors and says how many more there were: a body of a
+# million unknown keys gets a short answer, not a hundred megabytes of them.
+MAX_LISTED_ERRORS = 20
+_MAX_PART = 100
+
+
+def _clip(text: str, limit: int = _MAX_PART) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validation_problem(errors: Sequence[Mapping[str, Any]], *, instance: str) -> JSONResponse:
+    """A 422 problem detail for validation `errors` (pydantic's shape), listing only the first few."""
+    listed = [
+        {"location": [_clip(str(part)) for part in error.get("loc", ())][:10],
+         "message": _clip(str(error.get("msg", "")), 300), "type": _clip(str(error.get("type", "")))}
+        for error in errors[:MAX_LISTED_ERRORS]
     ]
+    first = listed[0] if listed else {"location": [], "message": "invalid"}
+    where = ".".join(first["location"][1:] or first["location"]) or "request"
+    more = max(0, len(errors) - len(listed))
+    detail = f"{where}: {first['message']}" + (f" (and {len(errors) - 1:,} more errors)" if len(errors) > 1 else "")
+    return problem_response(status=422, title="Invalid input", code="invalid", instance=instance,
+                            detail=detail, errors=listed, more_errors=more)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -101,13 +119,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc)
-        first = errors[0] if errors else {"location": [], "message": "invalid"}
-        where = ".".join(first["location"][1:] or first["location"]) or "request"
-        return problem_response(
-            status=422, title="Invalid input", code="invalid", instance=request.url.path,
-            detail=f"{where}: {first['message']}", errors=errors,
-        )
+        return validation_problem(exc.errors(), instance=request.url.path)
 
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"

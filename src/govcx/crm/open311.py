@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import AgencyClient
+from govcx.core.bounded import parse_datetime, strip_unprintable
+from govcx.core.redaction import redact
 from govcx.core.deps import ClockDep, SessionDep
 from govcx.core.errors import ProblemError
 from govcx.crm import schemas, service
@@ -76,10 +78,21 @@ def _xml_object(parent: ET.Element, name: str, data: dict[str, Any]) -> None:
         _xml_value(element, key, value)
 
 
+def _printable(value: Any) -> Any:
+    """Strip the control characters an XML document cannot hold (and no JSON reader needs)."""
+    if isinstance(value, str):
+        return strip_unprintable(value)
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
+
+
 def _answer(format: str, data: BaseModel | list[BaseModel], *, root: str, item: str | None = None,  # noqa: A002
             status: int = 200) -> Response:
     """Answer in JSON, or in XML under `root` (with one `item` element per list entry)."""
-    plain = [d.model_dump() for d in data] if isinstance(data, list) else data.model_dump()
+    plain = _printable([d.model_dump() for d in data] if isinstance(data, list) else data.model_dump())
     if format == "json":
         return Response(json.dumps(plain), status_code=status, media_type=MEDIA["json"])
     document = ET.Element(root)
@@ -130,10 +143,9 @@ def _date(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise Open311Failure(400, f"{name} is not a W3C date and time, such as 2026-03-16T09:30:00Z.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise Open311Failure(400, f"{name}: {exc} (a W3C date and time, such as 2026-03-16T09:30:00Z)") from None
 
 
 def _service_read(svc: Any, group: str) -> schemas.Open311Service:
@@ -145,7 +157,9 @@ def _request_read(case: Case, names: dict[UUID, tuple[str, str]], agencies: dict
     code, name = names.get(case.service_id, ("", ""))
     return schemas.Open311Request(
         service_request_id=str(case.id), status="closed" if case.status in CLOSED else "open",
-        status_notes=case.status_reason, service_name=name, service_code=code, description=case.description,
+        # Published to anyone: phone numbers, e-mails and national ids in the words are redacted.
+        status_notes=redact(case.status_reason), service_name=name, service_code=code,
+        description=redact(case.description),
         agency_responsible=agencies.get(case.agency_id, ""), service_notice="",
         requested_datetime=_w3c(case.opened_at), updated_datetime=_w3c(case.updated_at),
         expected_datetime=_w3c(case.sla_due_at), address=case.address, address_id=None, zipcode=None,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from govcx.core.bounded import AwareDatetime
 from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentActor, authorize
 from govcx.core.config import API_PREFIX
@@ -140,7 +140,7 @@ def list_routing_rules(session: SessionDep, by: CurrentActor, page: PageParamsDe
 def person_timeline(
     person_id: UUID, session: SessionDep, by: CurrentActor, agency_id: UUID | None = None,
     channel: Channel | None = None, type: Annotated[list[str] | None, Query()] = None,  # noqa: A002
-    before: datetime | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: AwareDatetime | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> schemas.TimelineRead:
     """Everything a person did with government that the caller may see, newest first, with held facts."""
     authorize(by, Scope.CRM_READ)
@@ -149,7 +149,7 @@ def person_timeline(
 
 
 @router.get("/repeat-asks/by-service", response_model=schemas.RepeatAskReport, operation_id="repeat_asks_by_service")
-def repeat_asks_by_service(session: SessionDep, by: CurrentActor, since: datetime | None = None
+def repeat_asks_by_service(session: SessionDep, by: CurrentActor, since: AwareDatetime | None = None
                            ) -> schemas.RepeatAskReport:
     """How often each service asked people for what government already held (the once-only metric)."""
     authorize(by, Scope.CRM_READ)

@@ -6,15 +6,17 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from govcx.core.bounded import AwareDatetime, clean_text
 from govcx.core.pagination import CursorPage
 from govcx.crm.models import CaseEventKind, CaseStatus, Outcome, Priority
 from govcx.registry.models import Channel
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(clean_text)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=5000),
+                        AfterValidator(clean_text)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(clean_text)]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=2, max_length=50)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
@@ -151,8 +153,8 @@ class InteractionCreate(_Party):
     service_id: UUID | None = None
     touchpoint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     channel: Channel
-    started_at: datetime
-    ended_at: datetime | None = None
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
     outcome: Outcome
     notes: Text = ""
     notes_shared: bool = False

@@ -25,7 +25,7 @@ from govcx.demo.population import REFERENCE_DATE, seeded
 from govcx.feedback import schemas as feedback_schemas
 from govcx.feedback import service as feedback
 from govcx.feedback.models import ResponseSource, SurveyKind
-from govcx.feedback.redaction import redact
+from govcx.core.redaction import redact
 from govcx.feedback.schemas import Measure, Option, Question, QuestionType
 from govcx.registry import service as registry
 

@@ -8,11 +8,13 @@ import io
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govcx.core.bounded import one_line, spreadsheet_cell
 from govcx.core.errors import NotFound
 from govcx.feedback.kpis import quarter_bounds
 from govcx.feedback.models import Invitation, Response, Survey
@@ -79,7 +81,7 @@ def a11_quarter(
         agency = agencies.get(svc.agency_id, "") if svc else ""
         small = volumes[service_id] < threshold
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = _SafeWriter(csv.writer(buffer, lineterminator="\n"))
         writer.writerow(HEADER)
         base = [fiscal_year, f"Q{q}", agency, code, name]
         writer.writerow([*base, "", "", "volume", "Responses", "", SUPPRESSED if small else volumes[service_id]])
@@ -97,6 +99,18 @@ def a11_quarter(
                                      answer, SUPPRESSED if hidden else n])
         out.append(ServiceExport(service_code=code, csv=buffer.getvalue(), responses=volumes[service_id]))
     return out
+
+
+class _SafeWriter:
+    """Every cell a person or an agency typed (names, question texts, answers) is neutralised, so a
+    spreadsheet opening the export never runs it as a formula."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list[Any]) -> None:
+        # One line per cell too: a CR the writer would not quote must not split a row.
+        self._writer.writerow([spreadsheet_cell(one_line(cell) if isinstance(cell, str) else cell) for cell in row])
 
 
 def as_zip(quarter: str, exports: list[ServiceExport]) -> bytes:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, extract, func, select
 from sqlalchemy.orm import Session
 
+from govcx.core.bounded import fiscal_quarter_bounds
 from govcx.core.errors import Invalid
 from govcx.feedback.models import Invitation, Response
 from govcx.feedback.schemas import (
@@ -33,7 +34,6 @@ from govcx.feedback.schemas import (
 )
 
 Z95 = 1.959963984540054
-_QUARTER = re.compile(r"^FY(\d{4})Q([1-4])$")
 
 
 # Statistics ------------------------------------------------------------------------------------
@@ -88,14 +88,11 @@ def fiscal_quarter(day: date, start_month: int) -> tuple[int, int]:
 
 def quarter_bounds(label: str, start_month: int) -> tuple[date, date]:
     """First day and first day after a fiscal quarter named like FY2026Q1."""
-    match = _QUARTER.match(label.strip().upper())
-    if not match:
-        raise Invalid(f"'{label}' is not a fiscal quarter; write it like FY2026Q1.")
-    year, quarter = int(match.group(1)), int(match.group(2))
-    month = (start_month - 1 + (quarter - 1) * 3) % 12 + 1
-    first = date(year - 1 if start_month > 1 and month >= start_month else year, month, 1)
-    later = first.month + 3
-    return first, date(first.year + (later - 1) // 12, (later - 1) % 12 + 1, 1)
+    try:
+        _, _, first, after = fiscal_quarter_bounds(label, start_month)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    return first, after
 
 
 def period_of(day: date, period: Period, start_month: int) -> tuple[str, date]:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from govcx.core.bounded import EARLIEST_YEAR, LATEST_YEAR, reasonable_date
 from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentStaff, StaffMember, authorize
 from govcx.core.clock import Clock
@@ -200,9 +201,9 @@ def _optional_uuid(value: str) -> UUID | None:
 
 def _optional_date(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        return reasonable_date(date.fromisoformat(value)) if value else None
     except ValueError:
-        raise Invalid("Enter dates as YYYY-MM-DD.") from None
+        raise Invalid(f"Enter dates as YYYY-MM-DD, between the years {EARLIEST_YEAR} and {LATEST_YEAR}.") from None
 
 
 def _choices(session: Session, agency_id: UUID | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from govcx.core.bounded import ReasonableDate, free_text
 from govcx.core.pagination import CursorPage
 from govcx.feedback.models import FollowUpState, ResponseSource, SurveyKind
 from govcx.registry.models import Channel
@@ -153,7 +154,7 @@ class InvitationIssued(BaseModel):
     expires_at: datetime
 
 
-Answer = int | str | list[str]
+Answer = int | free_text(2000) | Annotated[list[free_text(200)], Field(max_length=50)]
 
 
 class ResponseCreate(Context):
@@ -163,7 +164,8 @@ class ResponseCreate(Context):
     invitation_token: Annotated[str, StringConstraints(min_length=10, max_length=100)] | None = None
     language: Language = "en"
     answers: dict[Key, Answer] = Field(max_length=60)
-    website: str = Field(default="", description="Leave empty. A field people never see; robots fill it in.")
+    website: str = Field(default="", max_length=200,
+                         description="Leave empty. A field people never see; robots fill it in.")
 
     @model_validator(mode="after")
     def _one_way_in(self) -> ResponseCreate:
@@ -305,6 +307,6 @@ class KpiFilters(BaseModel):
     channel: Channel | None = None
     touchpoint: str | None = None
     region_id: UUID | None = None
-    since: date | None = None
-    until: date | None = Field(default=None, description="Inclusive.")
+    since: ReasonableDate | None = None
+    until: ReasonableDate | None = Field(default=None, description="Inclusive.")
 

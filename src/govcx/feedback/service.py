@@ -30,7 +30,7 @@ from govcx.feedback.models import (
     Survey,
     SurveyKind,
 )
-from govcx.feedback.redaction import redact
+from govcx.core.redaction import redact
 from govcx.feedback.schemas import (
     DRIVER_BIT,
     SCALES,

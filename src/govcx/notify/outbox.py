@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.notify.models import Message, MessageStatus
-from govcx.notify.senders import DeliveryFailed, Senders
+from govcx.notify.senders import DeliveryFailed, Senders, Undeliverable
 from govcx.registry import service as registry
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,10 @@ def deliver(*, session: Session, clock: Clock, settings: Settings, senders: Send
     now = clock.now()
     try:
         answer = senders.deliver(message, person)
+    except Undeliverable as exc:
+        # Retrying cannot help: this message fails alone, with its reason, and the batch goes on.
+        _fail(message, str(exc))
+        log.warning("message cannot be built", extra={"message_id": str(message.id)})
     except DeliveryFailed as exc:
         message.last_error = str(exc)[:2000]
         message.lease_token, message.lease_until = None, None
@@ -86,3 +90,18 @@ def deliver(*, session: Session, clock: Clock, settings: Settings, senders: Send
         message.lease_token, message.lease_until, message.last_error = None, None, ""
     session.flush()
     return message.status
+
+
+def _fail(message: Message, reason: str) -> None:
+    message.status, message.last_error = MessageStatus.FAILED, reason[:2000]
+    message.lease_token, message.lease_until = None, None
+
+
+def fail_unexpectedly(*, session: Session, message_id: UUID, token: str, error: BaseException) -> None:
+    """Record that delivering one message raised something no channel should; it fails alone."""
+    message = session.get(Message, message_id, with_for_update=True)
+    if message is None or message.status is not MessageStatus.SENDING or message.lease_token != token:
+        return
+    # The type only: an exception's text can carry the message's content.
+    _fail(message, f"delivery raised {type(error).__name__}; the message was not sent")
+    session.flush()

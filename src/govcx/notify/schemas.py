@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from govcx.core.bounded import FreeText, Line, free_text
 from govcx.core.pagination import CursorPage
 from govcx.notify.models import MessageStatus, NotifyChannel, Topic
 
 LANGUAGES = ("en", "es")
+TEMPLATE_MAX = 20_000
+FactName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+Fact = free_text(1000)  # a fact may hold line breaks (an address); headers are made one line when sent
 
 
 class PreferenceUpdate(BaseModel):
@@ -48,8 +54,8 @@ class TemplateCreate(BaseModel):
     language: str = Field(pattern=r"^(en|es)$")
     topic: Topic
     subject: str = Field(min_length=1, max_length=300)
-    text_body: str = Field(min_length=1)
-    html_body: str = Field(min_length=1)
+    text_body: str = Field(min_length=1, max_length=TEMPLATE_MAX)
+    html_body: str = Field(min_length=1, max_length=TEMPLATE_MAX)
 
 
 class TemplateRead(TemplateCreate):
@@ -68,9 +74,9 @@ class TemplatePage(CursorPage[TemplateRead]):
 class Why(BaseModel):
     """Why am I seeing this: the data used and the rule or consent that caused it."""
 
-    data: list[str] = Field(default_factory=list)
-    rule: str = Field(min_length=1)
-    consent_ids: list[UUID] = Field(default_factory=list)
+    data: list[Line] = Field(default_factory=list, max_length=20)
+    rule: FreeText = Field(min_length=1, max_length=500)
+    consent_ids: list[UUID] = Field(default_factory=list, max_length=20)
 
 
 class NotificationCreate(BaseModel):
@@ -78,7 +84,7 @@ class NotificationCreate(BaseModel):
 
     person_id: UUID
     template_key: str = Field(min_length=1, max_length=100)
-    facts: dict[str, str | int | float | None] = Field(default_factory=dict)
+    facts: dict[FactName, Fact | int | float | None] = Field(default_factory=dict, max_length=30)
     dedup_key: str | None = Field(default=None, max_length=200)
     why: Why
 

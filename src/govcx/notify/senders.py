@@ -8,10 +8,12 @@ import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.errors import MessageError
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from govcx.core.bounded import one_line
 from govcx.core.config import Settings
 from govcx.notify.models import Message, NotifyChannel
 from govcx.registry.models import Person
@@ -19,6 +21,35 @@ from govcx.registry.models import Person
 
 class DeliveryFailed(Exception):
     """The channel did not take the message; the outbox retries it later."""
+
+
+class Undeliverable(Exception):
+    """The message cannot be built for its channel (a bad address, say); retrying cannot help."""
+
+
+def message_id_header(message_id: str, mail_from: str) -> str:
+    """The Message-ID of the e-mail for outbox message `message_id`: the same on every attempt, so a
+    receiving system can drop the duplicate of a retried message."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "govcx.invalid"
+    return f"<{message_id}@{one_line(domain).replace(' ', '')}>"
+
+
+def build_email(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
+                message_id: str) -> EmailMessage:
+    """Build the e-mail; header values never carry line breaks. Raise Undeliverable if it cannot be built."""
+    try:
+        mail = EmailMessage()
+        mail["From"] = mail_from
+        mail["To"] = formataddr((one_line(name), one_line(to)))
+        mail["Subject"] = one_line(subject)
+        mail["Message-ID"] = message_id_header(message_id, mail_from)
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
+        mail["Content-Language"] = one_line(language)  # after the bodies: set_content drops Content-* headers
+        bytes(mail)  # a message that cannot be written out fails here, not half-way through SMTP
+    except (ValueError, TypeError, UnicodeError, MessageError) as exc:
+        raise Undeliverable(f"the e-mail cannot be built: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    return mail
 
 
 class EmailSender(Protocol):
@@ -41,15 +72,8 @@ class SmtpSender:
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
              message_id: str) -> str:
         s = self._settings
-        mail = EmailMessage()
-        mail["From"] = s.mail_from
-        mail["To"] = formataddr((name, to))
-        mail["Subject"] = subject
-        # The same id on every attempt lets a receiving system drop a duplicate of a retried message.
-        mail["Message-ID"] = make_msgid(idstring=message_id, domain="govcx.example")
-        mail.set_content(text)
-        mail.add_alternative(html, subtype="html")
-        mail["Content-Language"] = language  # after the bodies: set_content drops Content-* headers
+        mail = build_email(mail_from=s.mail_from, to=to, name=name, subject=subject, text=text, html=html,
+                           language=language, message_id=message_id)
         try:
             with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
                 if s.smtp_starttls:
@@ -91,10 +115,8 @@ class FileEmailSender:
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
              message_id: str) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        mail = EmailMessage()
-        mail["To"], mail["Subject"], mail["Message-ID"] = formataddr((name, to)), subject, f"<{message_id}@govcx>"
-        mail.set_content(text)
-        mail.add_alternative(html, subtype="html")
+        mail = build_email(mail_from="govcx <no-reply@govcx.invalid>", to=to, name=name, subject=subject,
+                           text=text, html=html, language=language, message_id=message_id)
         (self.folder / f"{message_id}.eml").write_bytes(bytes(mail))
         return f"written to {self.folder.name}/{message_id}.eml"
 

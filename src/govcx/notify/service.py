@@ -15,17 +15,18 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import Template, TemplateError, UndefinedError
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from govcx.core.bounded import one_line
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.errors import Invalid, NotFound
 from govcx.core.pagination import PageParams, paginate
 from govcx.notify import schemas
+from govcx.notify.sandbox import MAX_OUTPUT, BoundedSandbox
 from govcx.notify.models import (
     PLATFORM, Message, MessageStatus, MessageTemplate, NotificationPreference, NotifyChannel, Topic, owner_of,
 )
@@ -43,8 +44,10 @@ LIVE = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
 
 # Sandboxed: templates are data an administrator edits, not code. Strict: a missing fact is an error,
 # never a blank.
-_text_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-_html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+# Bounded: nothing a template does can allocate without limit.
+_text_env = BoundedSandbox(autoescape=False, keep_trailing_newline=True)
+_html_env = BoundedSandbox(autoescape=True)
+SUBJECT_MAX = 300  # the column's width
 
 
 class MissingData(Exception):
@@ -191,15 +194,27 @@ def _compiled(html: bool, source: str) -> Template:
 def render(template: MessageTemplate, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """Render subject, plain text and HTML; raise MissingData rather than leave a blank."""
     try:
-        return (
-            _compiled(False, template.subject).render(context).strip(),
-            _compiled(False, template.text_body).render(context),
-            _compiled(True, template.html_body).render(context),
-        )
+        subject = one_line(_bounded_render(_compiled(False, template.subject), context)).strip()
+        text, html = (_bounded_render(_compiled(False, template.text_body), context),
+                      _bounded_render(_compiled(True, template.html_body), context))
     except UndefinedError as exc:
         raise MissingData(str(exc)) from exc
-    except (TemplateError, TypeError, ValueError) as exc:
-        raise BrokenTemplate(f"{type(exc).__name__}: {exc}") from exc
+    except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+        raise BrokenTemplate(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+    if len(subject) > SUBJECT_MAX:
+        raise BrokenTemplate(f"the subject is {len(subject):,} characters long; at most {SUBJECT_MAX}")
+    return subject, text, html
+
+
+def _bounded_render(template: Template, context: Mapping[str, Any]) -> str:
+    # Piece by piece, so a template that writes without end is stopped at the bound, not after it.
+    parts, size = [], 0
+    for part in template.generate(context):
+        size += len(part)
+        if size > MAX_OUTPUT:
+            raise BrokenTemplate(f"the message is longer than {MAX_OUTPUT:,} characters")
+        parts.append(part)
+    return "".join(parts)
 
 
 def context_for(person: Person, facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,12 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from govcx.core.bounded import name
 from govcx.core.pagination import CursorPage
 from govcx.registry.models import Channel, Sensitivity, SubjectKind, ValueType
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = name(100)  # no control characters or line breaks: names end up in letters and e-mail headers
+Title = name(200)
 Code = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 NationalId = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z-]{4,18}[0-9A-Za-z]$")

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing import Annotated
 
+from govcx.core.bounded import AwareDatetime
 from govcx.registry.schemas import AttributeKey
 
 Value = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
@@ -23,8 +24,8 @@ class FactCreate(BaseModel):
     value: Value
     evidence: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     verified: bool = True
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
 
 
 class SelfDeclaredFactCreate(BaseModel):
