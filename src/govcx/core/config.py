@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +15,38 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 API_PREFIX = "/api/v1"
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 120
+SECRET_RECIPE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """Estimate how many bits of guessing a secret takes, from its characters alone.
+
+    The length of its shortest repeating unit times the Shannon entropy of that unit's characters,
+    or of the steps between neighbouring characters when those are more regular (a run such as
+    "abcdef..." or "0123..."). A repeated letter or pattern scores next to nothing; 64 characters
+    of `secrets.token_urlsafe` score about 300 bits, 64 hex digits about 230.
+    """
+    unit = secret[:_period(secret)]
+    if len(unit) < 2:
+        return 0.0
+    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:])]
+    return len(unit) * min(_shannon(unit), _shannon(steps))
+
+
+def _period(text: str) -> int:
+    # The shortest p such that text is its first p characters repeated (the last copy may be cut short).
+    for p in range(1, len(text) // 2 + 1):
+        if all(text[i] == text[i - p] for i in range(p, len(text))):
+            return p
+    return len(text)
+
+
+def _shannon(values: Sequence[object]) -> float:
+    counts = Counter(values)
+    total = len(values)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
 class Environment(StrEnum):
@@ -83,8 +118,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.env == Environment.PRODUCTION:
-            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
-                raise ValueError("GOVCX_SECRET_KEY must be set to at least 32 characters in production.")
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
+                raise ValueError(f"GOVCX_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in "
+                                 f"production. Make one with: {SECRET_RECIPE}")
+            bits = estimated_entropy_bits(self.secret_key.get_secret_value())
+            if bits < MIN_SECRET_BITS:
+                raise ValueError(
+                    f"GOVCX_SECRET_KEY is too easy to guess for production: its characters carry about "
+                    f"{bits:.0f} bits of entropy, and at least {MIN_SECRET_BITS} are needed (a repeated letter or "
+                    f"pattern has almost none). Make a random one with: {SECRET_RECIPE}")
             if self.database_url is None:
                 raise ValueError("GOVCX_DATABASE_URL must be set in production.")
         return self
