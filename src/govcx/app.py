@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         SessionMiddleware,
         secret_key=settings.secret.decode(),
         session_cookie=SESSION_COOKIE,
-        max_age=8 * 3600,
+        max_age=settings.session_max_hours * 3600,  # the server-side record ends it sooner when idle
         same_site="lax",
         https_only=settings.is_production,
     )

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
         default=None, description="The address people reach govcx at, for links in messages; "
         "http://HOST:PORT when unset.")
     log_level: str = "INFO"
+    session_idle_minutes: int = Field(default=30, ge=1, description="A signed-in session ends after this long "
+                                      "without a request.")
+    session_max_hours: int = Field(default=8, ge=1, description="A signed-in session ends this long after "
+                                   "signing in, however busy.")
     rate_limit_sign_in: str = "10/minute"
     rate_limit_storage_url: str = "memory://"
     rate_limit_feedback: str = Field(default="20/minute", description="Survey answers per client address.")
