@@ -22,6 +22,7 @@ from govcx.core.db import make_engine, make_session_factory
 from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from govcx.core.proxies import TrustedProxyMiddleware
 from govcx.crm import service as crm_service
 from govcx.crm.events import CaseStatusChanged
 from govcx.crm import timeline
@@ -124,6 +125,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, production=settings.is_production,
                        frame_paths=("/survey/",))
+    # Outermost: every layer inside sees the client's address, taken from forwarded headers only
+    # when a trusted proxy sent them.
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxy_networks)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

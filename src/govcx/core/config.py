@@ -10,8 +10,10 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from govcx.core.proxies import Network, parse_networks
 
 
 API_PREFIX = "/api/v1"
@@ -86,7 +88,13 @@ class Settings(BaseSettings):
                                       "without a request.")
     session_max_hours: int = Field(default=8, ge=1, description="A signed-in session ends this long after "
                                    "signing in, however busy.")
-    rate_limit_sign_in: str = "10/minute"
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated addresses or CIDR blocks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; none by default.")
+    rate_limit_sign_in: str = Field(default="10/minute", description="Sign-in attempts per client address.")
+    rate_limit_sign_in_account: str = Field(
+        default="5/minute", description="Sign-in attempts per account (e-mail or national id), from anywhere; "
+        "a moving window, so the account opens again one window after the attempts stop.")
     rate_limit_storage_url: str = "memory://"
     rate_limit_feedback: str = Field(default="20/minute", description="Survey answers per client address.")
     auto_upgrade: bool | None = Field(
@@ -118,6 +126,16 @@ class Settings(BaseSettings):
                                          "serve`; defaults to on for the embedded store, off in tests.")
     worker_pause_after_claim: Path | None = Field(
         default=None, description="Crash tests only: after claiming, write this file and wait to be killed.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

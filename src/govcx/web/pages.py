@@ -74,7 +74,7 @@ def sign_in(
     request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, limiter: SignInLimiterDep,
     email: FormText = "", password: FormText = "", next_url: NextField = "",
 ) -> Response:
-    limiter.hit(client=client_address(request))
+    limiter.hit(client=client_address(request), account=email)
     if not email.strip() or not password:
         error, status = "Enter your e-mail address and your password.", 422
     elif account := accounts.authenticate_staff(session=session, email=email, password=password, clock=clock):
@@ -113,7 +113,7 @@ def citizen_sign_in(
     national_id: FormText = "", next_url: NextField = "",
 ) -> Response:
     _development_only(settings)
-    limiter.hit(client=client_address(request))
+    limiter.hit(client=client_address(request), account=national_id)
     if not national_id.strip():
         error = "Enter your national id."
     elif person := registry.find_person_by_national_id(session=session, cipher=cipher, national_id=national_id):
