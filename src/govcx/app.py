@@ -23,6 +23,7 @@ from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.limits import BodyLimitMiddleware, JsonShapeMiddleware
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from govcx.core.proxies import TrustedProxyMiddleware
 from govcx.crm import service as crm_service
 from govcx.crm.events import CaseStatusChanged
 from govcx.crm import timeline
@@ -125,7 +126,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         SessionMiddleware,
         secret_key=settings.secret.decode(),
         session_cookie=SESSION_COOKIE,
-        max_age=8 * 3600,
+        max_age=settings.session_max_hours * 3600,  # the server-side record ends it sooner when idle
         same_site="lax",
         https_only=settings.is_production,
     )
@@ -135,6 +136,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(BodyLimitMiddleware, **body_limits)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, production=settings.is_production,
                        frame_paths=("/survey/",))
+    # Outermost: every layer inside sees the client's address, taken from forwarded headers only
+    # when a trusted proxy sent them.
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxy_networks)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

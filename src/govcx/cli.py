@@ -58,7 +58,7 @@ def _serve(settings: Settings) -> None:
     from govcx.app import create_app
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=settings.is_production)
+                proxy_headers=False)  # govcx reads forwarded headers itself, from GOVCX_TRUSTED_PROXIES only
 
 
 @app.command()

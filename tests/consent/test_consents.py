@@ -59,6 +59,7 @@ def test_a_standing_consent_expires_when_its_window_ends(client, cast, key_for, 
     client.post(f"/api/v1/me/consents/{consent['id']}/actions", headers=csrf, json={"action": "give"})
 
     clock.advance(days=366)
+    as_citizen("NID-7700-1234")  # a year later, a new session
 
     mine = client.get("/api/v1/me/consents").json()["items"]
     assert [(c["status"], c["events"][-1]["actor"]) for c in mine] == [("expired", "clock")]

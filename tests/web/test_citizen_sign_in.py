@@ -4,7 +4,7 @@ from govcx.app import create_app
 from govcx.core.config import Environment, Settings
 from tests.web.helpers import csrf_token, sign_in_citizen
 
-PRODUCTION_SECRET = "p" * 48
+PRODUCTION_SECRET = "kX3v9Qm2pLr7Tz8Wc1Nb5Hd4Jf6Gs0Ya-Ue_Io2Pq8Rt5Vw3Xz7"
 
 
 def test_the_development_sign_in_is_clearly_marked(client):

@@ -94,7 +94,7 @@ ConsentPage = CursorPage[ConsentRead]
 
 class ReceiptRead(BaseModel):
     consent_id: UUID
-    receipt: str = Field(description="A compact JWS (Ed25519) over the Kantara / ISO 27560 consent receipt.")
+    receipt: str = Field(description="A compact JWS (EdDSA over Ed25519) over the Kantara / ISO 27560 consent receipt.")
     kid: str
     jwks_url: str = "/.well-known/jwks.json"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -13,9 +14,10 @@ from cachetools import TTLCache
 from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
-from govcx.core import accounts
+from govcx.core import accounts, sessions
 from govcx.core.accounts import ROLE_SCOPES, Role, Scope
 from govcx.core.clock import Clock
+from govcx.core.config import Settings
 from govcx.core.deps import SessionDep
 from govcx.core.errors import Forbidden, Unauthorized
 
@@ -123,37 +125,57 @@ async def _agency_client(
     return client
 
 
-SESSION_STAFF = "staff_id"
-SESSION_PERSON = "person_id"
+def session_lifetime(settings: Settings) -> sessions.Lifetime:
+    return sessions.Lifetime(idle=timedelta(minutes=settings.session_idle_minutes),
+                             absolute=timedelta(hours=settings.session_max_hours))
 
 
-def _staff_member(request: Request, session: SessionDep) -> StaffMember:
-    staff_id = request.session.get(SESSION_STAFF)
-    account = accounts.get_staff(session=session, staff_id=UUID(staff_id)) if staff_id else None
-    if account is None or not account.is_active:
-        raise Unauthorized("Sign in as staff first.")
-    return StaffMember(
-        id=account.id, name=account.name, email=account.email, role=account.role, agency_id=account.agency_id
-    )
-
-
-def _optional_staff(request: Request, session: SessionDep) -> StaffMember | None:
-    try:
-        return _staff_member(request, session)
-    except Unauthorized:
+async def _signed_in(request: Request, session: SessionDep) -> sessions.SignedIn | None:
+    # Once per request however many dependencies ask (FastAPI caches it), and only a request whose
+    # cookie carries a session token pays for the read, on a worker thread.
+    token = request.session.get(sessions.COOKIE_KEY)
+    if not isinstance(token, str) or not token:
         return None
+    return await run_in_threadpool(sessions.resolve, session=session, token=token, clock=request.app.state.clock,
+                                   lifetime=session_lifetime(request.app.state.settings))
 
 
-async def _citizen(request: Request) -> Citizen:
-    person_id = request.session.get(SESSION_PERSON)
-    if not person_id:
+SignedInDep = Annotated[sessions.SignedIn | None, Depends(_signed_in)]
+
+
+def _as_staff(signed_in: sessions.SignedIn | None) -> StaffMember | None:
+    if signed_in is None or signed_in.staff_id is None or signed_in.staff_role is None:
+        return None
+    return StaffMember(id=signed_in.staff_id, name=signed_in.staff_name, email=signed_in.staff_email,
+                       role=signed_in.staff_role, agency_id=signed_in.staff_agency_id)
+
+
+def _as_citizen(signed_in: sessions.SignedIn | None) -> Citizen | None:
+    if signed_in is None or signed_in.person_id is None:
+        return None
+    return Citizen(person_id=signed_in.person_id)
+
+
+async def _staff_member(signed_in: SignedInDep) -> StaffMember:
+    staff = _as_staff(signed_in)
+    if staff is None:
+        raise Unauthorized("Sign in as staff first.")
+    return staff
+
+
+async def _optional_staff(signed_in: SignedInDep) -> StaffMember | None:
+    return _as_staff(signed_in)
+
+
+async def _citizen(signed_in: SignedInDep) -> Citizen:
+    citizen = _as_citizen(signed_in)
+    if citizen is None:
         raise Unauthorized("Sign in first.")
-    return Citizen(person_id=UUID(person_id))
+    return citizen
 
 
-async def _optional_citizen(request: Request) -> Citizen | None:
-    person_id = request.session.get(SESSION_PERSON)
-    return Citizen(person_id=UUID(person_id)) if person_id else None
+async def _optional_citizen(signed_in: SignedInDep) -> Citizen | None:
+    return _as_citizen(signed_in)
 
 
 def require_scope(scope: Scope):  # noqa: ANN201 - returns a FastAPI dependency
@@ -174,16 +196,18 @@ OptionalCitizen = Annotated[Citizen | None, Depends(_optional_citizen)]
 
 
 async def _actor(
-    request: Request, session: SessionDep, presented: Annotated[str | None, Depends(_api_key_header)]
+    request: Request, session: SessionDep, presented: Annotated[str | None, Depends(_api_key_header)],
+    signed_in: SignedInDep,
 ) -> Actor:
     # A signed-in member of staff acts as themselves; otherwise an agency system shows its key.
-    if request.session.get(SESSION_STAFF) and not presented:
+    staff = _as_staff(signed_in)
+    if staff is not None and not presented:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             # A cookie rides along on cross-site posts: a write must also show the session's CSRF token.
             expected, sent = request.session.get("csrf"), request.headers.get("X-CSRF-Token")
             if not expected or not sent or not hmac.compare_digest(expected, sent):
                 raise Forbidden("Send the session's CSRF token in the X-CSRF-Token header.")
-        return await run_in_threadpool(_staff_member, request, session)
+        return staff
     return await _agency_client(request, session, presented)
 
 

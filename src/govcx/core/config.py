@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import math
 import secrets
+from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from govcx.core.proxies import Network, parse_networks
 
 
 API_PREFIX = "/api/v1"
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 120
+SECRET_RECIPE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """Estimate how many bits of guessing a secret takes, from its characters alone.
+
+    The length of its shortest repeating unit times the Shannon entropy of that unit's characters,
+    or of the steps between neighbouring characters when those are more regular (a run such as
+    "abcdef..." or "0123..."). A repeated letter or pattern scores next to nothing; 64 characters
+    of `secrets.token_urlsafe` score about 300 bits, 64 hex digits about 230.
+    """
+    unit = secret[:_period(secret)]
+    if len(unit) < 2:
+        return 0.0
+    steps = [ord(b) - ord(a) for a, b in zip(unit, unit[1:])]
+    return len(unit) * min(_shannon(unit), _shannon(steps))
+
+
+def _period(text: str) -> int:
+    # The shortest p such that text is its first p characters repeated (the last copy may be cut short).
+    for p in range(1, len(text) // 2 + 1):
+        if all(text[i] == text[i - p] for i in range(p, len(text))):
+            return p
+    return len(text)
+
+
+def _shannon(values: Sequence[object]) -> float:
+    counts = Counter(values)
+    total = len(values)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
 class Environment(StrEnum):
@@ -47,7 +84,17 @@ class Settings(BaseSettings):
         default=None, description="The address people reach govcx at, for links in messages; "
         "http://HOST:PORT when unset.")
     log_level: str = "INFO"
-    rate_limit_sign_in: str = "10/minute"
+    session_idle_minutes: int = Field(default=30, ge=1, description="A signed-in session ends after this long "
+                                      "without a request.")
+    session_max_hours: int = Field(default=8, ge=1, description="A signed-in session ends this long after "
+                                   "signing in, however busy.")
+    trusted_proxies: str = Field(
+        default="", description="Comma-separated addresses or CIDR blocks of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; none by default.")
+    rate_limit_sign_in: str = Field(default="10/minute", description="Sign-in attempts per client address.")
+    rate_limit_sign_in_account: str = Field(
+        default="5/minute", description="Sign-in attempts per account (e-mail or national id), from anywhere; "
+        "a moving window, so the account opens again one window after the attempts stop.")
     rate_limit_storage_url: str = "memory://"
     rate_limit_feedback: str = Field(default="20/minute", description="Survey answers per client address.")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest request body any address "
@@ -101,11 +148,28 @@ class Settings(BaseSettings):
         "it to the witness: the most an insider could trim unseen, beside the every-1,000th-entry heads.")
     audit_witness_timeout_s: float = Field(default=5.0, gt=0, description="Time limit of one HTTP witness call.")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.env == Environment.PRODUCTION:
-            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
-                raise ValueError("GOVCX_SECRET_KEY must be set to at least 32 characters in production.")
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
+                raise ValueError(f"GOVCX_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in "
+                                 f"production. Make one with: {SECRET_RECIPE}")
+            bits = estimated_entropy_bits(self.secret_key.get_secret_value())
+            if bits < MIN_SECRET_BITS:
+                raise ValueError(
+                    f"GOVCX_SECRET_KEY is too easy to guess for production: its characters carry about "
+                    f"{bits:.0f} bits of entropy, and at least {MIN_SECRET_BITS} are needed (a repeated letter or "
+                    f"pattern has almost none). Make a random one with: {SECRET_RECIPE}")
             if self.database_url is None:
                 raise ValueError("GOVCX_DATABASE_URL must be set in production.")
         return self

@@ -9,8 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://govcx.dev/problems/"
@@ -70,7 +73,8 @@ class TooManyRequests(ProblemError):
 
 
 def problem_response(
-    *, status: int, title: str, detail: str | None, code: str | None, instance: str, **extra: Any
+    *, status: int, title: str, detail: str | None, code: str | None, instance: str,
+    headers: dict[str, str] | None = None, **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"{PROBLEM_TYPE_BASE}{code}" if code else "about:blank",
@@ -80,7 +84,9 @@ def problem_response(
         "instance": instance,
         **extra,
     }
-    headers = {"WWW-Authenticate": 'ApiKey realm="govcx"'} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'ApiKey realm="govcx"')
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -109,6 +115,20 @@ def validation_problem(errors: Sequence[Mapping[str, Any]], *, instance: str) ->
                             detail=detail, errors=listed, more_errors=more)
 
 
+def allowed_methods(request: Request, *, also: str = "") -> list[str]:
+    """Every method some route answers at this request's path (the router names only the first route's)."""
+    methods = {m.strip().upper() for m in also.split(",") if m.strip()}
+    path = request.scope["path"]
+    for route in iter_route_contexts(request.app.routes):
+        original = route.original_route
+        if isinstance(original, Mount):
+            if isinstance(original.app, StaticFiles) and original.matches(request.scope)[0] is Match.FULL:
+                methods |= {"GET", "HEAD"}
+        elif route.methods and getattr(route, "path_regex", None) is not None and route.path_regex.match(path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Turn every exception the API can raise into a problem detail."""
 
@@ -124,8 +144,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "Error"
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(request, also=headers.get("Allow", ""))
+            headers["Allow"] = ", ".join(allowed)
+            detail = f"This address answers {', '.join(allowed)}, not {request.method}."
         return problem_response(
             status=exc.status_code, title=phrase, detail=detail, code=None, instance=request.url.path,
+            headers=headers,
         )
 
     app.add_exception_handler(ProblemError, on_problem)  # type: ignore[arg-type]

@@ -15,10 +15,27 @@ from fastapi import APIRouter, Depends, Request
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
+from joserfc.jws import JWSRegistry
 
 from govcx.core.crypto import derive_key
 
-ALGORITHM = "Ed25519"  # RFC 9864's fully specified name for EdDSA over Ed25519
+# RFC 8037's name, the one PyJWT, jwcrypto and joserfc all verify. RFC 9864's fully specified
+# "Ed25519" is what earlier checkpoints carry: still verified, no longer written (PyJWT refuses it).
+ALGORITHM = "EdDSA"
+ACCEPTED = (ALGORITHM, "Ed25519")
+
+
+class _EdDSA(type(JWSRegistry.algorithms[ALGORITHM])):  # type: ignore[misc]
+    # joserfc warns on every use of "EdDSA" because the name also covers Ed448; our key set holds
+    # one Ed25519 key, so the algorithm is fully specified by the key and the warning is noise.
+    security_warning = None
+
+
+class _Registry(JWSRegistry):
+    algorithms = {**JWSRegistry.algorithms, ALGORITHM: _EdDSA()}
+
+
+_REGISTRY = _Registry(algorithms=list(ACCEPTED))
 
 
 class Signer:
@@ -42,7 +59,7 @@ class Signer:
         """Return `payload` as a compact JWS signed with this key."""
         body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
         return jws.serialize_compact({"alg": ALGORITHM, "kid": self.kid, "typ": "JWT"}, body, self._key,
-                                     algorithms=[ALGORITHM])
+                                     registry=_REGISTRY)
 
     def verify(self, token: str) -> dict[str, Any] | None:
         """Return the payload of `token` if this key signed it unchanged, else None."""
@@ -57,9 +74,11 @@ def verify_with_jwks(token: str, jwks: dict[str, Any]) -> dict[str, Any] | None:
     if not _canonical(token):
         return None
     try:
-        obj = jws.deserialize_compact(token, KeySet.import_key_set(jwks), algorithms=[ALGORITHM])
+        # Both names mean Ed25519 with these keys; the key's own "alg" would refuse the older one.
+        keys = KeySet.import_key_set({"keys": [{k: v for k, v in key.items() if k != "alg"} for key in jwks["keys"]]})
+        obj = jws.deserialize_compact(token, keys, registry=_REGISTRY)
         return json.loads(obj.payload)
-    except (JoseError, ValueError, KeyError, UnicodeDecodeError):
+    except (JoseError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return None
 
 

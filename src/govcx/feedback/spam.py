@@ -13,6 +13,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from govcx.core.errors import TooManyRequests
+from govcx.core.proxies import client_address
 
 
 class AnswerLimiter:
@@ -38,8 +39,7 @@ def install(app) -> None:  # noqa: ANN001
 
 
 async def _limit(request: Request) -> None:
-    client = request.client.host if request.client else "unknown"
-    request.app.state.feedback_limiter.hit(client=client)
+    request.app.state.feedback_limiter.hit(client=client_address(request))
 
 
 RateLimited = Annotated[None, Depends(_limit)]

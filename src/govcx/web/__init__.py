@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from govcx.core.crypto import derive_key
 from govcx.crm.pages import router as crm_pages
 from govcx.registry.pages import router as registry_pages
 from govcx.web.error_pages import install_error_pages
@@ -18,7 +19,8 @@ def mount_web(app: FastAPI) -> None:
     """Attach the pages, their error pages and the static assets to `app`."""
     settings = app.state.settings
     app.state.sign_in_limiter = SignInLimiter(
-        rule=settings.rate_limit_sign_in, storage_url=settings.rate_limit_storage_url
+        rule=settings.rate_limit_sign_in, account_rule=settings.rate_limit_sign_in_account,
+        storage_url=settings.rate_limit_storage_url, key=derive_key(settings.secret, "govcx sign-in limits"),
     )
     install_error_pages(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -11,7 +11,9 @@ import secrets
 
 from fastapi import Depends, Request
 
-from govcx.core.errors import Forbidden
+from govcx.core.auth import SignedInDep
+from govcx.core.config import API_PREFIX
+from govcx.core.errors import Forbidden, Unauthorized
 
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"  # what HTMX requests send instead of the form field
@@ -32,7 +34,10 @@ def renew(request: Request) -> None:
     request.session[_SESSION_KEY] = secrets.token_urlsafe(32)
 
 
-async def _verify(request: Request) -> None:
+async def _verify(request: Request, signed_in: SignedInDep) -> None:
+    if signed_in is None and (request.url.path + "/").startswith(API_PREFIX + "/"):
+        # The API's cookie routes act only for someone signed in: say so, rather than blame a token.
+        raise Unauthorized("Sign in first: this address acts for the signed-in person, with their session cookie.")
     expected = request.session.get(_SESSION_KEY)
     sent = request.headers.get(HEADER)
     if sent is None:

@@ -34,7 +34,7 @@ _DETAILS = {
     404: "There is no page at this address. Check the address, or start again from the home page.",
     500: "Something went wrong on our side. Try again in a moment; if it keeps happening, tell us.",
 }
-_PASSED_HEADERS = ("www-authenticate", "retry-after")
+_PASSED_HEADERS = ("www-authenticate", "retry-after", "allow")
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from uuid import UUID
+
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from govcx.core import accounts
-from govcx.core.auth import SESSION_PERSON, SESSION_STAFF
+from govcx.core import accounts, sessions
+from govcx.core.auth import session_lifetime
+from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import Forbidden
@@ -32,10 +36,22 @@ def safe_next(target: str, default: str) -> str:
     return default
 
 
-def _start_session(request: Request, key: str, value: str) -> None:
-    # A new identity gets a new session: nothing from before signing in carries over.
+def _start_session(
+    request: Request, session: Session, clock: Clock, settings: Settings, *, staff_id: UUID | None = None,
+    person_id: UUID | None = None,
+) -> None:
+    # A new identity gets a new session: nothing from before signing in carries over, and the
+    # session it replaces ends on the server too.
+    _end_session(request, session)
+    request.session[sessions.COOKIE_KEY] = sessions.start(
+        session=session, clock=clock, lifetime=session_lifetime(settings), staff_id=staff_id, person_id=person_id)
+
+
+def _end_session(request: Request, session: Session) -> None:
+    token = request.session.get(sessions.COOKIE_KEY)
+    if isinstance(token, str) and token:
+        sessions.end(session=session, token=token)
     request.session.clear()
-    request.session[key] = value
     csrf.renew(request)
 
 
@@ -55,14 +71,14 @@ def sign_in_form(request: Request, next_url: NextQuery = "") -> Response:
 
 @router.post("/sign-in", dependencies=[CsrfProtected])
 def sign_in(
-    request: Request, session: SessionDep, clock: ClockDep, limiter: SignInLimiterDep,
+    request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep, limiter: SignInLimiterDep,
     email: FormText = "", password: FormText = "", next_url: NextField = "",
 ) -> Response:
-    limiter.hit(client=client_address(request))
+    limiter.hit(client=client_address(request), account=email)
     if not email.strip() or not password:
         error, status = "Enter your e-mail address and your password.", 422
     elif account := accounts.authenticate_staff(session=session, email=email, password=password, clock=clock):
-        _start_session(request, SESSION_STAFF, str(account.id))
+        _start_session(request, session, clock, settings, staff_id=account.id)
         return _see_other(safe_next(next_url, "/staff"))
     else:
         # One message for an unknown e-mail and a wrong password: no one learns who has an account.
@@ -71,9 +87,8 @@ def sign_in(
 
 
 @router.post("/sign-out", dependencies=[CsrfProtected])
-def sign_out(request: Request) -> Response:
-    request.session.clear()
-    csrf.renew(request)
+def sign_out(request: Request, session: SessionDep) -> Response:
+    _end_session(request, session)
     return _see_other("/")
 
 
@@ -93,15 +108,16 @@ def citizen_sign_in_form(request: Request, settings: SettingsDep, next_url: Next
 
 @router.post("/citizen/sign-in", dependencies=[CsrfProtected])
 def citizen_sign_in(
-    request: Request, session: SessionDep, cipher: CipherDep, settings: SettingsDep, limiter: SignInLimiterDep,
+    request: Request, session: SessionDep, clock: ClockDep, cipher: CipherDep, settings: SettingsDep,
+    limiter: SignInLimiterDep,
     national_id: FormText = "", next_url: NextField = "",
 ) -> Response:
     _development_only(settings)
-    limiter.hit(client=client_address(request))
+    limiter.hit(client=client_address(request), account=national_id)
     if not national_id.strip():
         error = "Enter your national id."
     elif person := registry.find_person_by_national_id(session=session, cipher=cipher, national_id=national_id):
-        _start_session(request, SESSION_PERSON, str(person.id))
+        _start_session(request, session, clock, settings, person_id=person.id)
         return _see_other(safe_next(next_url, "/me"))
     else:
         error = "No registered person has that national id. Check it and try again."
