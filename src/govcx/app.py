@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from govcx import __version__
 from govcx.core import events, ops
 from govcx.core.accounts import ApiKeyRevoked
 from govcx.core.auth import VerifiedKeys
+from govcx.core.background import BackgroundLoop, Job
 from govcx.core.clock import Clock, SystemClock
 from govcx.core.config import API_PREFIX, Settings
 from govcx.core.crypto import FieldCipher
@@ -23,7 +25,7 @@ from govcx.core.errors import Problem, install_problem_handlers
 from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.crm import service as crm_service
-from govcx.crm.events import CaseStatusChanged
+from govcx.crm.events import CaseStatusChanged, FollowUpCaseOpened
 from govcx.crm import timeline
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
@@ -40,7 +42,7 @@ from govcx.exchange.pages import router as exchange_pages
 from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
 from govcx.notify.router import router as notify_router
-from govcx.notify.worker import BackgroundWorker, Reactions, Worker
+from govcx.notify.worker import Reactions, Worker
 from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
@@ -73,19 +75,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.metrics = Metrics()
     app.state.signer = signing.Signer.from_secret(settings.secret)
     app.state.verified_keys = VerifiedKeys(clock=app.state.clock)
-    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys")
-    Reactions.install(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
+    # An in-process cache: evicting it is a local signal, not a durable reaction (see core.events).
+    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys", local=True)
+    subscribe_reactions(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
 
     install_problem_handlers(app)
-    # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case.
-    events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case,
-                                             factory=app.state.session_factory, clock=app.state.clock),
-                     key="crm.follow_up_case")
-    # ... and when a case is resolved, its person is asked how it went (the A-11 survey, through notify).
-    events.subscribe(CaseStatusChanged, partial(feedback_service.invite_after_resolved_case,
-                                                factory=app.state.session_factory, clock=app.state.clock,
-                                                settings=settings),
-                     key="feedback.case_invitation")
     # The person timeline: each domain adds its entries (consent, exchange, feedback plug in here)
     # and the facts it holds (the vault replaces the registry's).
     timeline.register_entries({"interaction"}, crm_service.interaction_entries)
@@ -128,14 +122,43 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return app
 
 
+def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+    """Subscribe every durable cross-domain reaction, each under the stable key its deliveries carry.
+
+    Every process that publishes or drains events calls this (the app factory, `govcx worker`).
+    """
+    events.configure(lease_s=settings.event_lease_s, backoff_s=settings.event_backoff_s,
+                     max_attempts=settings.event_max_attempts)
+    Reactions.install(session_factory=session_factory, clock=clock, settings=settings)
+    # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case,
+    # and the follow-up notes the case.
+    events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case, factory=session_factory, clock=clock),
+                     key="crm.follow_up_case")
+    events.subscribe(FollowUpCaseOpened, partial(feedback_service.link_follow_up_case, factory=session_factory,
+                                                 clock=clock),
+                     key="feedback.follow_up_case")
+    # ... and when a case is resolved, its person is asked how it went (the A-11 survey, through notify).
+    events.subscribe(CaseStatusChanged, partial(feedback_service.invite_after_resolved_case, factory=session_factory,
+                                                clock=clock, settings=settings),
+                     key="feedback.case_invitation")
+
+
+def background_jobs(*, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> list[Job]:
+    """What the background loop drains each round: event deliveries first (they may queue messages), then
+    the notification outbox."""
+    outbox = Worker(session_factory=session_factory, clock=clock, settings=settings)
+    return [partial(events.drain, session_factory, batch=settings.worker_batch), outbox.drain]
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The embedded default drains the notification outbox in a thread of the serving process;
-    # elsewhere `govcx worker` processes do it.
+    # The embedded default drains the event table and the notification outbox in a thread of the
+    # serving process; elsewhere `govcx worker` processes do it.
     background = None
     if app.state.settings.runs_worker_in_serve:
-        background = BackgroundWorker(Worker(session_factory=app.state.session_factory, clock=app.state.clock,
-                                             settings=app.state.settings))
+        background = BackgroundLoop(background_jobs(session_factory=app.state.session_factory,
+                                                    clock=app.state.clock, settings=app.state.settings),
+                                    poll_s=app.state.settings.worker_poll_s)
         background.start()
     try:
         yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +20,7 @@ from govcx.core.errors import Conflict, Invalid
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
-from govcx.crm.events import CaseOpened, CaseStatusChanged
+from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
 from govcx.crm.models import (
     Case, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
 )
@@ -28,7 +28,6 @@ from govcx.crm.timeline import HeldFact, TimelineEntry, TimelineQuery, TimelineV
 from govcx.crm.timeline import entries as timeline_entries
 from govcx.crm.timeline import facts as timeline_facts
 from govcx.exchange import service as exchange
-from govcx.feedback import service as feedback
 from govcx.feedback.events import FollowUpNeeded
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
@@ -151,7 +150,8 @@ def _event(case: Case, kind: CaseEventKind, *, agency_id: UUID, staff_id: UUID |
 
 
 def open_case(
-    *, session: Session, data: schemas.CaseCreate, agency_id: UUID, staff_id: UUID | None, clock: Clock
+    *, session: Session, data: schemas.CaseCreate, agency_id: UUID, staff_id: UUID | None, clock: Clock,
+    case_id: UUID | None = None,
 ) -> Case:
     """File a case and route it to the responsible department; its SLA comes from the catalogue."""
     service = registry.get_service(session=session, service_id=data.service_id)
@@ -168,7 +168,7 @@ def open_case(
                                    region_id=region_id)
     now = clock.now()
     case = Case(
-        person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
+        **({"id": case_id} if case_id is not None else {}), person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
         description=data.description, lat=location.lat, lon=location.lon, address=location.address,
         region_id=region_id, channel=data.channel, is_complaint=data.is_complaint, status=CaseStatus.OPEN,
         agency_id=service.agency_id, department_id=department_id, priority=data.priority,
@@ -647,16 +647,25 @@ def import_history(
 
 
 def open_follow_up_case(event: FollowUpNeeded, *, factory: sessionmaker[Session], clock: Clock) -> None:
-    """Open a complaint case in the responsible department for a feedback follow-up, and tell feedback.
+    """Open a complaint case in the responsible department for a feedback follow-up.
 
-    Runs after the feedback was committed, in its own unit of work. Feedback about no particular
-    service stays an open follow-up for the team: there is nothing to route it by.
+    Runs after the feedback was committed, in its own unit of work, and says so with
+    `FollowUpCaseOpened` (feedback notes the case on its follow-up). Feedback about no particular
+    service stays an open follow-up for the team: there is nothing to route it by. Idempotent: the
+    case's id is derived from the follow-up's, so a redelivery finds the case and opens no second one.
     """
     if event.service_id is None:
         return
+    case_id = uuid5(_FOLLOW_UP_CASES, str(event.follow_up_id))
     comment = event.comment or "(no comment given)"
     with unit_of_work(factory) as session:
-        case = open_case(session=session, agency_id=event.agency_id, staff_id=None, clock=clock,
+        if session.get(Case, case_id) is not None:
+            return
+        case = open_case(session=session, agency_id=event.agency_id, staff_id=None, clock=clock, case_id=case_id,
                          data=schemas.CaseCreate(service_id=event.service_id, is_complaint=True,
                                                  description=f"Feedback follow-up ({event.rule}): {comment}"))
-        feedback.link_case(session=session, follow_up_id=event.follow_up_id, case_ref=str(case.id), clock=clock)
+        publish(session, FollowUpCaseOpened(follow_up_id=event.follow_up_id, case_id=case.id,
+                                            agency_id=case.agency_id))
+
+
+_FOLLOW_UP_CASES = UUID("6f1d0c1e-3a52-5b8e-9d0a-2f4c8e7b1a90")  # namespace of the ids of follow-up cases
