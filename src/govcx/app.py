@@ -26,7 +26,12 @@ from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.crm import service as crm_service
 from govcx.crm.events import CaseStatusChanged, FollowUpCaseOpened
-from govcx.crm import timeline
+from govcx.core import timeline
+from govcx.crm import timeline as crm_timeline
+from govcx.consent import timeline as consent_timeline
+from govcx.exchange import timeline as exchange_timeline
+from govcx.registry import timeline as registry_timeline
+from govcx.vault import timeline as vault_timeline
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
 from govcx.feedback import spam as feedback_spam
@@ -80,14 +85,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     subscribe_reactions(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
 
     install_problem_handlers(app)
-    # The person timeline: each domain adds its entries (consent, exchange, feedback plug in here)
-    # and the facts it holds (the vault replaces the registry's).
-    timeline.register_entries({"interaction"}, crm_service.interaction_entries)
-    timeline.register_entries({"case"}, crm_service.case_entries)
-    timeline.register_entries({"consent"}, crm_service.consent_entries)
-    timeline.register_entries({"data_use"}, crm_service.data_use_entries)
-    timeline.register_facts(crm_service.registry_facts)
-    timeline.register_facts(crm_service.vault_facts)
+    # The person timeline (a core facility): each domain adds its own entries and the facts it holds.
+    timeline.register_entries({"interaction"}, crm_timeline.interaction_entries)
+    timeline.register_entries({"case"}, crm_timeline.case_entries)
+    timeline.register_entries({"consent"}, consent_timeline.consent_entries)
+    timeline.register_entries({"data_use"}, exchange_timeline.data_use_entries)
+    timeline.register_facts(registry_timeline.registry_facts)
+    timeline.register_facts(vault_timeline.vault_facts)
 
     app.include_router(registry_router)
     app.include_router(crm_router)

@@ -10,7 +10,6 @@ from uuid import UUID, uuid5
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from govcx.consent import service as consent
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import Actor, StaffMember, authorize
@@ -24,15 +23,13 @@ from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
 from govcx.crm.models import (
     Case, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
 )
-from govcx.crm.timeline import HeldFact, TimelineEntry, TimelineQuery, TimelineViewer
-from govcx.crm.timeline import entries as timeline_entries
-from govcx.crm.timeline import facts as timeline_facts
-from govcx.exchange import service as exchange
+from govcx.core.timeline import TimelineQuery, TimelineViewer
+from govcx.core.timeline import entries as timeline_entries
+from govcx.core.timeline import facts as timeline_facts
 from govcx.feedback.events import FollowUpNeeded
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
-from govcx.vault import service as vault
-from govcx.registry.models import Channel, Person, Service
+from govcx.registry.models import Channel, Service
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_ON_CUSTOMER)
 DUE_SOON_SHARE = 0.2  # the last fifth of the SLA window is "due soon"
@@ -235,7 +232,7 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
             person_id=case.person_id, template_key="case.updated",
             why_rule="You made this request; we tell you when its status changes.", why_data=("case.status",),
             facts={"case_reference": str(case.token)[:8].upper(), "agency_name": agency.name,
-                   "case_status": _STATUS_WORDS[data.status]},
+                   "case_status": STATUS_WORDS[data.status]},
             dedup_key=f"case-status:{case.id}:{now.isoformat()}",
         ))
     return case
@@ -431,135 +428,16 @@ def repeat_asks_by_service(*, session: Session, since: datetime | None = None) -
     return sorted(counts, key=lambda c: (-c.count, c.service_name))
 
 
-# Timeline providers ----------------------------------------------------------------------------
+# Timeline ----------------------------------------------------------------------------
 
-_STATUS_WORDS = {
+STATUS_WORDS = {
     CaseStatus.OPEN: "reopened", CaseStatus.IN_PROGRESS: "in progress",
     CaseStatus.WAITING_ON_CUSTOMER: "waiting on the person", CaseStatus.RESOLVED: "resolved",
     CaseStatus.CLOSED: "closed",
 }
 
 
-def interaction_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """The person's interactions as timeline entries, newest first."""
-    stmt = select(Interaction).where(Interaction.person_id == query.person_id)
-    if query.agency_id is not None:
-        stmt = stmt.where(Interaction.agency_id == query.agency_id)
-    if query.channel is not None:
-        stmt = stmt.where(Interaction.channel == query.channel)
-    if query.before is not None:
-        stmt = stmt.where(Interaction.started_at < query.before)
-    names = _service_names(session)
-    for i in session.scalars(stmt.order_by(Interaction.started_at.desc()).limit(query.limit)):
-        visible = i.notes_shared or query.viewer.sees_private_of(i.agency_id)
-        minutes = duration_minutes(i)
-        about = f" about {names[i.service_id]}" if i.service_id in names else ""
-        detail = [f"Outcome: {i.outcome.value.replace('_', ' ')}"]
-        if minutes is not None:
-            detail.append(f"{minutes:g} minutes")
-        if visible and i.notes:
-            detail.append(f"Notes: {i.notes}")
-        yield TimelineEntry(at=i.started_at, type="interaction", source="crm", agency_id=i.agency_id,
-                            channel=i.channel, title=f"Contact by {i.channel.value.replace('_', ' ')}{about}",
-                            detail=". ".join(detail), ref=f"/api/v1/interactions/{i.id}")
-
-
-def case_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """The person's cases as timeline entries (opened, status changes, transfers), newest first."""
-    # Only the case columns an entry shows: loading whole cases would load every case's history too.
-    stmt = (select(CaseEvent, Case.id, Case.service_id, Case.is_complaint, Case.description, Case.channel)
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(Case.person_id == query.person_id, CaseEvent.kind != CaseEventKind.ASSIGNMENT))
-    if query.agency_id is not None:
-        stmt = stmt.where(CaseEvent.agency_id == query.agency_id)
-    if query.channel is not None:
-        stmt = stmt.where(Case.channel == query.channel)
-    if query.before is not None:
-        stmt = stmt.where(CaseEvent.at < query.before)
-    names = _service_names(session)
-    rows = session.execute(stmt.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(query.limit))
-    for event, case_id, service_id, is_complaint, description, channel in rows:
-        what = f"{'Complaint' if is_complaint else 'Case'} about {names.get(service_id, 'a service')}"
-        detail: str | None = event.reason or None
-        if event.kind is CaseEventKind.OPENED:
-            title, detail = f"{what} filed", description
-        elif event.kind is CaseEventKind.STATUS:
-            title = f"{what} {_STATUS_WORDS[event.status]}"
-        elif event.kind is CaseEventKind.TRANSFER:
-            title = f"{what} transferred"
-        else:
-            title = f"Note on {what.lower()}"
-            detail = event.reason if query.viewer.sees_private_of(event.agency_id) else None
-        yield TimelineEntry(at=event.at, type="case", source="crm", agency_id=event.agency_id,
-                            channel=channel, title=title, detail=detail, ref=f"/api/v1/cases/{case_id}")
-
-
-def _sharing_requester(query: TimelineQuery) -> tuple[bool, UUID | None]:
-    """Whose consents and data uses this viewer may see: (any at all, only this requester's).
-
-    Who asked for a person's data is itself personal: the person and platform admins see every
-    requester's; an agency sees only what it asked for and was granted.
-    """
-    viewer = query.viewer
-    if viewer.is_subject or viewer.platform_wide:
-        return True, query.agency_id
-    if query.agency_id is not None and query.agency_id != viewer.agency_id:
-        return False, None
-    return viewer.agency_id is not None, viewer.agency_id
-
-
-_CONSENT_WORDS = {"requested": "asked for", "active": "given", "rejected": "refused", "paused": "paused",
-                  "withdrawn": "withdrawn", "expired": "expired", "revoked": "ended by the agency"}
-
-
-def consent_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """The person's consent changes as timeline entries, newest first."""
-    visible, requester = _sharing_requester(query)
-    if not visible or query.channel is not None:  # consents are not given on a contact channel
-        return
-    for change in consent.changes_for_subject(session=session, person_id=query.person_id,
-                                              requester_agency_id=requester, before=query.before,
-                                              limit=query.limit):
-        yield TimelineEntry(
-            at=change.at, type="consent", source="consent", agency_id=change.requester_agency_id, channel=None,
-            title=f"Consent {_CONSENT_WORDS.get(change.to_status, change.to_status)}",
-            detail=change.purpose_text, ref=f"/api/v1/me/consents/{change.consent_id}",
-        )
-
-
-def data_use_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """Every decision on a request for the person's data, as timeline entries, newest first."""
-    visible, requester = _sharing_requester(query)
-    if not visible or query.channel is not None:
-        return
-    for use in exchange.uses_for_subject(session=session, person_id=query.person_id,
-                                         requester_agency_id=requester, before=query.before, limit=query.limit):
-        shared = ", ".join(use.attributes)
-        title = (f"{use.requester_name} received {shared}" if use.decision == "permit"
-                 else f"{use.requester_name} was refused {shared}")
-        yield TimelineEntry(
-            at=use.at, type="data_use", source="exchange", agency_id=use.requester_agency_id, channel=None,
-            title=title, detail=f"Purpose: {use.purpose}. Under: {use.basis or use.reason}.",
-        )
-
-
-def registry_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:
-    """What the registry already holds about the person: the held facts until the vault provides them."""
-    person: Person = registry.get_person(session=session, person_id=person_id)
-    for field, label in PERSON_FIELDS.items():
-        value = getattr(person, field)
-        if value:
-            yield HeldFact(key=f"person.{field}", label=label, value=value, source="Population register")
-
-
-def vault_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:
-    """What the vault holds about the person, and from whom; the values stay behind an exchange request."""
-    for held in vault.held_attributes(session=session, subject_id=person_id):
-        yield HeldFact(key=held.attribute_key, label=held.attribute_name,
-                       value=f"On record since {held.recorded_at:%d %B %Y}", source=held.source_name)
-
-
-def _service_names(session: Session) -> dict[UUID, str]:
+def service_names(session: Session) -> dict[UUID, str]:
     # The catalogue is small (hundreds of services): one read per request beats a join per row.
     if _SERVICE_NAMES not in session.info:
         session.info[_SERVICE_NAMES] = {
@@ -589,7 +467,7 @@ def person_timeline(
     channel: Channel | None = None, types: list[str] | None = None, before: datetime | None = None,
     limit: int = 100,
 ) -> schemas.TimelineRead:
-    """Merge every domain's entries about a person, newest first, with the facts government holds."""
+    """Merge every domain's entries about a person, newest first, with the facts held (never their values)."""
     registry.get_person(session=session, person_id=person_id)
     query = TimelineQuery(person_id=person_id, viewer=viewer, agency_id=agency_id, channel=channel,
                           types=frozenset(types) if types else None, before=before, limit=limit)
