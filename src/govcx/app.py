@@ -132,7 +132,7 @@ def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock,
     Every process that publishes or drains events calls this (the app factory, `govcx worker`).
     """
     events.configure(lease_s=settings.event_lease_s, backoff_s=settings.event_backoff_s,
-                     max_attempts=settings.event_max_attempts)
+                     max_attempts=settings.event_max_attempts, keep_days=settings.event_keep_days)
     Reactions.install(session_factory=session_factory, clock=clock, settings=settings)
     # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case,
     # and the follow-up notes the case.

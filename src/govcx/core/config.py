@@ -79,6 +79,8 @@ class Settings(BaseSettings):
                                    "doubled after each failure.")
     event_max_attempts: int = Field(default=10, ge=1, description="Attempts before a failing event handler's "
                                     "delivery is marked dead for an operator to read.")
+    event_keep_days: float = Field(default=7.0, gt=0, description="How long an event every handler reacted to "
+                                   "is kept before the worker forgets it.")
     worker_batch: int = Field(default=50, ge=1)
     worker_poll_s: float = Field(default=2.0, gt=0)
     worker_in_serve: bool | None = Field(default=None, description="Drain the event table and the outbox in a "

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -57,7 +57,7 @@ class StoredEvent(Base):
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     type: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    published_at: Mapped[datetime]
+    published_at: Mapped[datetime] = mapped_column(index=True)  # pruning reads the oldest first
 
 
 class DeliveryState:
@@ -93,6 +93,7 @@ class Options:
     lease_s: float = 60.0
     backoff_s: float = 5.0
     max_attempts: int = 10
+    keep_days: float = 7.0
 
 
 options = Options()
@@ -104,9 +105,10 @@ _types: dict[str, type] = {}
 _PENDING = "govcx_pending_events"
 
 
-def configure(*, lease_s: float, backoff_s: float, max_attempts: int) -> None:
-    """Set how long a claim lasts and how failed handlers are retried."""
+def configure(*, lease_s: float, backoff_s: float, max_attempts: int, keep_days: float) -> None:
+    """Set how long a claim lasts, how failed handlers are retried, and how long delivered events are kept."""
     options.lease_s, options.backoff_s, options.max_attempts = lease_s, backoff_s, max_attempts
+    options.keep_days = keep_days
 
 
 def type_name(event_type: type) -> str:
@@ -258,9 +260,23 @@ def claim(*, session: Session, limit: int) -> list[tuple[UUID, str, str, int]]:
     return claimed
 
 
+def prune(*, session: Session) -> int:
+    """Forget events older than `keep_days` that every handler has reacted to; return how many.
+
+    An event with a pending or dead delivery is kept, whatever its age, for the worker or an operator.
+    """
+    unsettled = select(EventDelivery.event_id).where(EventDelivery.state != DeliveryState.DONE)
+    old = _now() - timedelta(days=options.keep_days)
+    doomed = select(StoredEvent.id).where(StoredEvent.published_at < old, StoredEvent.id.not_in(unsettled))
+    session.execute(delete(EventDelivery).where(EventDelivery.event_id.in_(doomed)))
+    return session.execute(delete(StoredEvent).where(StoredEvent.id.in_(doomed))).rowcount
+
+
 def drain(factory: Callable[[], Session], *, batch: int = 50) -> dict[str, int]:
-    """Deliver every due delivery, batch by batch; return how many handlers succeeded and failed."""
+    """Deliver every due delivery, batch by batch, then prune; return how many handlers succeeded and failed."""
     counts = {"delivered": 0, "failed": 0}
+    with factory() as session, session.begin():
+        prune(session=session)
     while True:
         with factory() as session, session.begin():
             claimed = claim(session=session, limit=batch)

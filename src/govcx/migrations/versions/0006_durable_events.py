@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('published_at', govcx.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
     )
+    op.create_index(op.f('ix_event_published_at'), 'event', ['published_at'], unique=False)
     op.create_table('event_delivery',
     sa.Column('event_id', sa.Uuid(), nullable=False),
     sa.Column('handler', sa.String(length=100), nullable=False),
@@ -47,4 +48,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_event_delivery_state_due_at', table_name='event_delivery')
     op.drop_table('event_delivery')
+    op.drop_index(op.f('ix_event_published_at'), table_name='event')
     op.drop_table('event')
