@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from govcx import __version__
 from govcx.core import events, ops
 from govcx.core.accounts import ApiKeyRevoked
 from govcx.core.auth import VerifiedKeys
+from govcx.core.background import BackgroundLoop, Job
 from govcx.core.clock import Clock, SystemClock
 from govcx.core.config import API_PREFIX, Settings
 from govcx.core.crypto import FieldCipher
@@ -25,8 +27,13 @@ from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.core.proxies import TrustedProxyMiddleware
 from govcx.crm import service as crm_service
-from govcx.crm.events import CaseStatusChanged
-from govcx.crm import timeline
+from govcx.crm.events import CaseStatusChanged, FollowUpCaseOpened
+from govcx.core import timeline
+from govcx.crm import timeline as crm_timeline
+from govcx.consent import timeline as consent_timeline
+from govcx.exchange import timeline as exchange_timeline
+from govcx.registry import timeline as registry_timeline
+from govcx.vault import timeline as vault_timeline
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
 from govcx.feedback import spam as feedback_spam
@@ -43,7 +50,7 @@ from govcx.exchange import witness as audit_witness
 from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
 from govcx.notify.router import router as notify_router
-from govcx.notify.worker import BackgroundWorker, Reactions, Worker
+from govcx.notify.worker import Reactions, Worker
 from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
@@ -81,27 +88,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                                                         registry=app.state.metrics.registry)
     audit_witness.bind(app.state.session_factory, app.state.audit_publisher)
     app.state.readiness_checks = [app.state.audit_publisher.readiness]
-    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys")
-    Reactions.install(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
+    # An in-process cache: evicting it is a local signal, not a durable reaction (see core.events).
+    events.subscribe(ApiKeyRevoked, app.state.verified_keys.on_revoked, key="auth.verified_keys", local=True)
+    subscribe_reactions(session_factory=app.state.session_factory, clock=app.state.clock, settings=settings)
 
     install_problem_handlers(app)
-    # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case.
-    events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case,
-                                             factory=app.state.session_factory, clock=app.state.clock),
-                     key="crm.follow_up_case")
-    # ... and when a case is resolved, its person is asked how it went (the A-11 survey, through notify).
-    events.subscribe(CaseStatusChanged, partial(feedback_service.invite_after_resolved_case,
-                                                factory=app.state.session_factory, clock=app.state.clock,
-                                                settings=settings),
-                     key="feedback.case_invitation")
-    # The person timeline: each domain adds its entries (consent, exchange, feedback plug in here)
-    # and the facts it holds (the vault replaces the registry's).
-    timeline.register_entries({"interaction"}, crm_service.interaction_entries)
-    timeline.register_entries({"case"}, crm_service.case_entries)
-    timeline.register_entries({"consent"}, crm_service.consent_entries)
-    timeline.register_entries({"data_use"}, crm_service.data_use_entries)
-    timeline.register_facts(crm_service.registry_facts)
-    timeline.register_facts(crm_service.vault_facts)
+    # The person timeline (a core facility): each domain adds its own entries and the facts it holds.
+    timeline.register_entries({"interaction"}, crm_timeline.interaction_entries)
+    timeline.register_entries({"case"}, crm_timeline.case_entries)
+    timeline.register_entries({"consent"}, consent_timeline.consent_entries)
+    timeline.register_entries({"data_use"}, exchange_timeline.data_use_entries)
+    timeline.register_facts(registry_timeline.registry_facts)
+    timeline.register_facts(vault_timeline.vault_facts)
 
     app.include_router(registry_router)
     app.include_router(crm_router)
@@ -143,10 +141,38 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return app
 
 
+def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+    """Subscribe every durable cross-domain reaction, each under the stable key its deliveries carry.
+
+    Every process that publishes or drains events calls this (the app factory, `govcx worker`).
+    """
+    events.configure(lease_s=settings.event_lease_s, backoff_s=settings.event_backoff_s,
+                     max_attempts=settings.event_max_attempts, keep_days=settings.event_keep_days)
+    Reactions.install(session_factory=session_factory, clock=clock, settings=settings)
+    # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case,
+    # and the follow-up notes the case.
+    events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case, factory=session_factory, clock=clock),
+                     key="crm.follow_up_case")
+    events.subscribe(FollowUpCaseOpened, partial(feedback_service.link_follow_up_case, factory=session_factory,
+                                                 clock=clock),
+                     key="feedback.follow_up_case")
+    # ... and when a case is resolved, its person is asked how it went (the A-11 survey, through notify).
+    events.subscribe(CaseStatusChanged, partial(feedback_service.invite_after_resolved_case, factory=session_factory,
+                                                clock=clock, settings=settings),
+                     key="feedback.case_invitation")
+
+
+def background_jobs(*, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> list[Job]:
+    """What the background loop drains each round: event deliveries first (they may queue messages), then
+    the notification outbox."""
+    outbox = Worker(session_factory=session_factory, clock=clock, settings=settings)
+    return [partial(events.drain, session_factory, batch=settings.worker_batch), outbox.drain]
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # The embedded default drains the notification outbox in a thread of the serving process;
-    # elsewhere `govcx worker` processes do it.
+    # The embedded default drains the event table and the notification outbox in a thread of the
+    # serving process; elsewhere `govcx worker` processes do it.
     background = None
     # Every serving process signs a head of the newest entries every few seconds (and as it stops).
     witness_loop = audit_witness.WitnessLoop(
@@ -155,8 +181,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         interval_s=app.state.settings.audit_witness_interval_s)
     witness_loop.start()
     if app.state.settings.runs_worker_in_serve:
-        background = BackgroundWorker(Worker(session_factory=app.state.session_factory, clock=app.state.clock,
-                                             settings=app.state.settings))
+        background = BackgroundLoop(background_jobs(session_factory=app.state.session_factory,
+                                                    clock=app.state.clock, settings=app.state.settings),
+                                    poll_s=app.state.settings.worker_poll_s)
         background.start()
     try:
         yield

@@ -122,21 +122,31 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
 ) -> None:
-    """Drain the notification outbox: deliver due messages, retry failed ones with back-off."""
+    """Drain the background work: deliver events to the domains that react to them (what a crash left
+    behind, and failed handlers' retries), then the notification outbox, retrying with back-off."""
     import threading
 
-    from govcx.notify.worker import Worker
+    from govcx.app import background_jobs, subscribe_reactions
+    from govcx.core import background
 
     settings = _settings(data_dir=data_dir)
-    job = Worker(session_factory=_session_factory(settings), clock=SystemClock(), settings=settings)
+    session_factory, clock = _session_factory(settings), SystemClock()
+    subscribe_reactions(session_factory=session_factory, clock=clock, settings=settings)
+    jobs = background_jobs(session_factory=session_factory, clock=clock, settings=settings)
     if once:
-        counts = job.drain()
-        console.print("outbox drained: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-                                            or "nothing was due"))
+        delivered, counts = background.run_round(jobs)
+        if delivered is not None:
+            console.print(f"events drained: {delivered['delivered']} reactions ran, {delivered['failed']} failed")
+        if counts is not None:
+            console.print("outbox drained: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                                                or "nothing was due"))
+        if None in (delivered, counts):
+            _fail("A background job failed; see the log.")
         return
-    console.print(f"govcx worker draining the outbox every {settings.worker_poll_s:g} s (Ctrl+C to stop)")
+    console.print(f"govcx worker draining events and the outbox every {settings.worker_poll_s:g} s "
+                  "(Ctrl+C to stop)")
     try:
-        job.run_forever(threading.Event())
+        background.run_forever(jobs, poll_s=settings.worker_poll_s, stop=threading.Event())
     except KeyboardInterrupt:
         pass
 

@@ -2,6 +2,7 @@
 
 from govcx.core import accounts  # noqa: F401
 from govcx.core import sessions  # noqa: F401
+from govcx.core import events  # noqa: F401
 from govcx.core.db import Base
 from govcx.crm import models as crm_models  # noqa: F401
 from govcx.feedback import models as feedback_models  # noqa: F401

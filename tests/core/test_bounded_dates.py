@@ -6,9 +6,10 @@ import uuid
 
 import pytest
 
-from govcx.core.accounts import Scope
+from govcx.core.accounts import KEY_SCOPES, Role
 from govcx.core.bounded import fiscal_quarter_bounds, parse_datetime
 from tests.factories import registry as factories
+from tests.web.helpers import csrf_token, sign_in_staff
 
 EDGES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00", "9999-12-31"]
 DAY_EDGES = ["0001-01-01", "9999-12-31"]
@@ -51,10 +52,18 @@ def _operations_taking_dates(document):  # noqa: ANN001, ANN202
 
 
 @pytest.fixture
-def every_scope(uow, clock):
+def every_scope(uow, clock, client):
+    """An agency key with every scope a key may hold, on a client signed in as a platform admin.
+
+    Routes that take a key use the key; those only a signed-in platform admin may call (legal bases)
+    use the session, with its CSRF token.
+    """
     with uow() as session:
         agency = factories.agency(session, clock, code="TAX", name="Tax Agency")
-        return {"X-API-Key": factories.api_key(session, clock, agency, list(Scope))}
+        key = factories.api_key(session, clock, agency, sorted(KEY_SCOPES))
+        admin = factories.staff(session, clock, None, Role.PLATFORM_ADMIN)
+    sign_in_staff(client, admin.email)
+    return {"X-API-Key": key, "X-CSRF-Token": csrf_token(client, "/staff")}
 
 
 def test_every_route_that_takes_a_date_refuses_one_at_the_edge_of_the_calendar(app, client, every_scope):

@@ -129,10 +129,18 @@ class Settings(BaseSettings):
     notify_backoff_s: float = Field(default=30.0, gt=0, description="First retry delay; doubled after each failure.")
     notify_lease_s: float = Field(default=120.0, gt=0, description="How long a worker holds a claimed message "
                                   "before another worker may take it over.")
+    event_lease_s: float = Field(default=60.0, gt=0, description="How long a process holds an event delivery "
+                                 "it claimed before a worker may take it over (a crash leaves it claimed).")
+    event_backoff_s: float = Field(default=5.0, gt=0, description="First retry delay of a failed event handler; "
+                                   "doubled after each failure.")
+    event_max_attempts: int = Field(default=10, ge=1, description="Attempts before a failing event handler's "
+                                    "delivery is marked dead for an operator to read.")
+    event_keep_days: float = Field(default=7.0, gt=0, description="How long an event every handler reacted to "
+                                   "is kept before the worker forgets it.")
     worker_batch: int = Field(default=50, ge=1)
     worker_poll_s: float = Field(default=2.0, gt=0)
-    worker_in_serve: bool | None = Field(default=None, description="Drain the outbox in a thread of `govcx "
-                                         "serve`; defaults to on for the embedded store, off in tests.")
+    worker_in_serve: bool | None = Field(default=None, description="Drain the event table and the outbox in a "
+                                         "thread of `govcx serve`; defaults to on for the embedded store, off in tests.")
     worker_pause_after_claim: Path | None = Field(
         default=None, description="Crash tests only: after claiming, write this file and wait to be killed.")
     # The access log's witness (exchange domain): signed heads kept outside the operational store.

@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from govcx.core import events
 from govcx.core.errors import NotFound
 
 NAMING_CONVENTION = {
@@ -95,6 +94,8 @@ def has_writes(session: Session) -> bool:
 
 def finish(session: Session, *, failed: bool) -> list[Any]:
     """End a unit of work: commit (or roll back) and close; return the events to deliver."""
+    from govcx.core import events  # events' tables need this module's Base
+
     try:
         if failed:
             session.rollback()
@@ -114,9 +115,12 @@ def finish(session: Session, *, failed: bool) -> list[Any]:
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session that commits once at the end, or rolls back on any error.
 
-    Events published inside are delivered only after the commit succeeded, so no
-    other domain ever reacts to something that did not happen.
+    Events published inside are written with the change and delivered only after the commit
+    succeeded, so no other domain ever reacts to something that did not happen, and none misses
+    what did (a crash before delivery leaves them to the worker).
     """
+    from govcx.core import events
+
     session = factory()
     try:
         yield session

@@ -23,3 +23,12 @@ class CaseStatusChanged:
     service_id: UUID
     previous: str
     status: str
+
+
+@dataclass(frozen=True)
+class FollowUpCaseOpened:
+    """The CRM opened a case for a feedback follow-up (feedback notes the case on the follow-up)."""
+
+    follow_up_id: UUID
+    case_id: UUID
+    agency_id: UUID

@@ -22,7 +22,7 @@ from govcx.core.deps import ClockDep, SessionDep
 from govcx.core.errors import Invalid
 from govcx.crm import schemas, service
 from govcx.crm.models import Case, CaseStatus
-from govcx.crm.timeline import TimelineViewer, registered_types
+from govcx.core.timeline import TimelineViewer, registered_types
 from govcx.registry import service as registry
 from govcx.registry.models import Channel
 from govcx.web.csrf import CsrfProtected

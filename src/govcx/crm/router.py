@@ -16,7 +16,7 @@ from govcx.core.errors import problem_responses
 from govcx.core.pagination import PageParamsDep
 from govcx.crm import schemas, service
 from govcx.crm.models import Case, CaseStatus
-from govcx.crm.timeline import TimelineViewer
+from govcx.core.timeline import TimelineViewer
 from govcx.registry.models import Channel
 
 router = APIRouter(prefix=API_PREFIX, tags=["crm"], responses=problem_responses(401, 403, 422))

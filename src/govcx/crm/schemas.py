@@ -236,10 +236,12 @@ class TimelineEntryRead(BaseModel):
 
 
 class HeldFactRead(BaseModel):
+    """That an attribute is held about the person, from which source and since when; never its value."""
+
     key: str
     label: str
-    value: str
     source: str
+    since: datetime | None = None
 
 
 class TimelineRead(BaseModel):

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from govcx.consent import service as consent
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import Actor, StaffMember, authorize
@@ -20,20 +19,17 @@ from govcx.core.errors import Conflict, Invalid
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
-from govcx.crm.events import CaseOpened, CaseStatusChanged
+from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
 from govcx.crm.models import (
     Case, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
 )
-from govcx.crm.timeline import HeldFact, TimelineEntry, TimelineQuery, TimelineViewer
-from govcx.crm.timeline import entries as timeline_entries
-from govcx.crm.timeline import facts as timeline_facts
-from govcx.exchange import service as exchange
-from govcx.feedback import service as feedback
+from govcx.core.timeline import TimelineQuery, TimelineViewer
+from govcx.core.timeline import entries as timeline_entries
+from govcx.core.timeline import facts as timeline_facts
 from govcx.feedback.events import FollowUpNeeded
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
-from govcx.vault import service as vault
-from govcx.registry.models import Channel, Person, Service
+from govcx.registry.models import Channel, Service
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_ON_CUSTOMER)
 DUE_SOON_SHARE = 0.2  # the last fifth of the SLA window is "due soon"
@@ -151,7 +147,8 @@ def _event(case: Case, kind: CaseEventKind, *, agency_id: UUID, staff_id: UUID |
 
 
 def open_case(
-    *, session: Session, data: schemas.CaseCreate, agency_id: UUID, staff_id: UUID | None, clock: Clock
+    *, session: Session, data: schemas.CaseCreate, agency_id: UUID, staff_id: UUID | None, clock: Clock,
+    case_id: UUID | None = None,
 ) -> Case:
     """File a case and route it to the responsible department; its SLA comes from the catalogue."""
     service = registry.get_service(session=session, service_id=data.service_id)
@@ -168,7 +165,7 @@ def open_case(
                                    region_id=region_id)
     now = clock.now()
     case = Case(
-        person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
+        **({"id": case_id} if case_id is not None else {}), person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
         description=data.description, lat=location.lat, lon=location.lon, address=location.address,
         region_id=region_id, channel=data.channel, is_complaint=data.is_complaint, status=CaseStatus.OPEN,
         agency_id=service.agency_id, department_id=department_id, priority=data.priority,
@@ -235,7 +232,7 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
             person_id=case.person_id, template_key="case.updated",
             why_rule="You made this request; we tell you when its status changes.", why_data=("case.status",),
             facts={"case_reference": str(case.token)[:8].upper(), "agency_name": agency.name,
-                   "case_status": _STATUS_WORDS[data.status]},
+                   "case_status": STATUS_WORDS[data.status]},
             dedup_key=f"case-status:{case.id}:{now.isoformat()}", sender_agency_id=case.agency_id,
         ))
     return case
@@ -430,135 +427,16 @@ def repeat_asks_by_service(*, session: Session, since: datetime | None = None) -
     return sorted(counts, key=lambda c: (-c.count, c.service_name))
 
 
-# Timeline providers ----------------------------------------------------------------------------
+# Timeline ----------------------------------------------------------------------------
 
-_STATUS_WORDS = {
+STATUS_WORDS = {
     CaseStatus.OPEN: "reopened", CaseStatus.IN_PROGRESS: "in progress",
     CaseStatus.WAITING_ON_CUSTOMER: "waiting on the person", CaseStatus.RESOLVED: "resolved",
     CaseStatus.CLOSED: "closed",
 }
 
 
-def interaction_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """The person's interactions as timeline entries, newest first."""
-    stmt = select(Interaction).where(Interaction.person_id == query.person_id)
-    if query.agency_id is not None:
-        stmt = stmt.where(Interaction.agency_id == query.agency_id)
-    if query.channel is not None:
-        stmt = stmt.where(Interaction.channel == query.channel)
-    if query.before is not None:
-        stmt = stmt.where(Interaction.started_at < query.before)
-    names = _service_names(session)
-    for i in session.scalars(stmt.order_by(Interaction.started_at.desc()).limit(query.limit)):
-        visible = i.notes_shared or query.viewer.sees_private_of(i.agency_id)
-        minutes = duration_minutes(i)
-        about = f" about {names[i.service_id]}" if i.service_id in names else ""
-        detail = [f"Outcome: {i.outcome.value.replace('_', ' ')}"]
-        if minutes is not None:
-            detail.append(f"{minutes:g} minutes")
-        if visible and i.notes:
-            detail.append(f"Notes: {i.notes}")
-        yield TimelineEntry(at=i.started_at, type="interaction", source="crm", agency_id=i.agency_id,
-                            channel=i.channel, title=f"Contact by {i.channel.value.replace('_', ' ')}{about}",
-                            detail=". ".join(detail), ref=f"/api/v1/interactions/{i.id}")
-
-
-def case_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """The person's cases as timeline entries (opened, status changes, transfers), newest first."""
-    # Only the case columns an entry shows: loading whole cases would load every case's history too.
-    stmt = (select(CaseEvent, Case.id, Case.service_id, Case.is_complaint, Case.description, Case.channel)
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(Case.person_id == query.person_id, CaseEvent.kind != CaseEventKind.ASSIGNMENT))
-    if query.agency_id is not None:
-        stmt = stmt.where(CaseEvent.agency_id == query.agency_id)
-    if query.channel is not None:
-        stmt = stmt.where(Case.channel == query.channel)
-    if query.before is not None:
-        stmt = stmt.where(CaseEvent.at < query.before)
-    names = _service_names(session)
-    rows = session.execute(stmt.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(query.limit))
-    for event, case_id, service_id, is_complaint, description, channel in rows:
-        what = f"{'Complaint' if is_complaint else 'Case'} about {names.get(service_id, 'a service')}"
-        detail: str | None = event.reason or None
-        if event.kind is CaseEventKind.OPENED:
-            title, detail = f"{what} filed", description
-        elif event.kind is CaseEventKind.STATUS:
-            title = f"{what} {_STATUS_WORDS[event.status]}"
-        elif event.kind is CaseEventKind.TRANSFER:
-            title = f"{what} transferred"
-        else:
-            title = f"Note on {what.lower()}"
-            detail = event.reason if query.viewer.sees_private_of(event.agency_id) else None
-        yield TimelineEntry(at=event.at, type="case", source="crm", agency_id=event.agency_id,
-                            channel=channel, title=title, detail=detail, ref=f"/api/v1/cases/{case_id}")
-
-
-def _sharing_requester(query: TimelineQuery) -> tuple[bool, UUID | None]:
-    """Whose consents and data uses this viewer may see: (any at all, only this requester's).
-
-    Who asked for a person's data is itself personal: the person and platform admins see every
-    requester's; an agency sees only what it asked for and was granted.
-    """
-    viewer = query.viewer
-    if viewer.is_subject or viewer.platform_wide:
-        return True, query.agency_id
-    if query.agency_id is not None and query.agency_id != viewer.agency_id:
-        return False, None
-    return viewer.agency_id is not None, viewer.agency_id
-
-
-_CONSENT_WORDS = {"requested": "asked for", "active": "given", "rejected": "refused", "paused": "paused",
-                  "withdrawn": "withdrawn", "expired": "expired", "revoked": "ended by the agency"}
-
-
-def consent_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """The person's consent changes as timeline entries, newest first."""
-    visible, requester = _sharing_requester(query)
-    if not visible or query.channel is not None:  # consents are not given on a contact channel
-        return
-    for change in consent.changes_for_subject(session=session, person_id=query.person_id,
-                                              requester_agency_id=requester, before=query.before,
-                                              limit=query.limit):
-        yield TimelineEntry(
-            at=change.at, type="consent", source="consent", agency_id=change.requester_agency_id, channel=None,
-            title=f"Consent {_CONSENT_WORDS.get(change.to_status, change.to_status)}",
-            detail=change.purpose_text, ref=f"/api/v1/me/consents/{change.consent_id}",
-        )
-
-
-def data_use_entries(*, session: Session, query: TimelineQuery) -> Iterable[TimelineEntry]:
-    """Every decision on a request for the person's data, as timeline entries, newest first."""
-    visible, requester = _sharing_requester(query)
-    if not visible or query.channel is not None:
-        return
-    for use in exchange.uses_for_subject(session=session, person_id=query.person_id,
-                                         requester_agency_id=requester, before=query.before, limit=query.limit):
-        shared = ", ".join(use.attributes)
-        title = (f"{use.requester_name} received {shared}" if use.decision == "permit"
-                 else f"{use.requester_name} was refused {shared}")
-        yield TimelineEntry(
-            at=use.at, type="data_use", source="exchange", agency_id=use.requester_agency_id, channel=None,
-            title=title, detail=f"Purpose: {use.purpose}. Under: {use.basis or use.reason}.",
-        )
-
-
-def registry_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:
-    """What the registry already holds about the person: the held facts until the vault provides them."""
-    person: Person = registry.get_person(session=session, person_id=person_id)
-    for field, label in PERSON_FIELDS.items():
-        value = getattr(person, field)
-        if value:
-            yield HeldFact(key=f"person.{field}", label=label, value=value, source="Population register")
-
-
-def vault_facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> Iterable[HeldFact]:
-    """What the vault holds about the person, and from whom; the values stay behind an exchange request."""
-    for held in vault.held_attributes(session=session, subject_id=person_id):
-        yield HeldFact(key=held.attribute_key, label=held.attribute_name,
-                       value=f"On record since {held.recorded_at:%d %B %Y}", source=held.source_name)
-
-
-def _service_names(session: Session) -> dict[UUID, str]:
+def service_names(session: Session) -> dict[UUID, str]:
     # The catalogue is small (hundreds of services): one read per request beats a join per row.
     if _SERVICE_NAMES not in session.info:
         session.info[_SERVICE_NAMES] = {
@@ -575,15 +453,11 @@ def cases_of_person(*, session: Session, person_id: UUID) -> list[Case]:
     return list(session.scalars(select(Case).where(Case.person_id == person_id).order_by(Case.opened_at.desc())))
 
 
-def handled_case(*, session: Session, agency_id: UUID, person_id: UUID) -> consent.CaseGround | None:
+def handled_case(*, session: Session, agency_id: UUID, person_id: UUID) -> Case | None:
     """The newest open case the agency handles for the person: the ground to read their contact details on."""
-    case = session.scalars(select(Case).where(
+    return session.scalars(select(Case).where(
         Case.agency_id == agency_id, Case.person_id == person_id, Case.status.in_(OPEN_STATUSES),
     ).order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)).first()
-    if case is None:
-        return None
-    return consent.CaseGround(case_id=case.id, agency_id=case.agency_id, subject_id=person_id,
-                              service_id=case.service_id, open=True)
 
 
 def case_queue(*, session: Session, agency_id: UUID, department_id: UUID | None, limit: int = 200) -> list[Case]:
@@ -599,7 +473,7 @@ def person_timeline(
     channel: Channel | None = None, types: list[str] | None = None, before: datetime | None = None,
     limit: int = 100,
 ) -> schemas.TimelineRead:
-    """Merge every domain's entries about a person, newest first, with the facts government holds."""
+    """Merge every domain's entries about a person, newest first, with the facts held (never their values)."""
     registry.get_person(session=session, person_id=person_id)
     query = TimelineQuery(person_id=person_id, viewer=viewer, agency_id=agency_id, channel=channel,
                           types=frozenset(types) if types else None, before=before, limit=limit)
@@ -657,16 +531,25 @@ def import_history(
 
 
 def open_follow_up_case(event: FollowUpNeeded, *, factory: sessionmaker[Session], clock: Clock) -> None:
-    """Open a complaint case in the responsible department for a feedback follow-up, and tell feedback.
+    """Open a complaint case in the responsible department for a feedback follow-up.
 
-    Runs after the feedback was committed, in its own unit of work. Feedback about no particular
-    service stays an open follow-up for the team: there is nothing to route it by.
+    Runs after the feedback was committed, in its own unit of work, and says so with
+    `FollowUpCaseOpened` (feedback notes the case on its follow-up). Feedback about no particular
+    service stays an open follow-up for the team: there is nothing to route it by. Idempotent: the
+    case's id is derived from the follow-up's, so a redelivery finds the case and opens no second one.
     """
     if event.service_id is None:
         return
+    case_id = uuid5(_FOLLOW_UP_CASES, str(event.follow_up_id))
     comment = event.comment or "(no comment given)"
     with unit_of_work(factory) as session:
-        case = open_case(session=session, agency_id=event.agency_id, staff_id=None, clock=clock,
+        if session.get(Case, case_id) is not None:
+            return
+        case = open_case(session=session, agency_id=event.agency_id, staff_id=None, clock=clock, case_id=case_id,
                          data=schemas.CaseCreate(service_id=event.service_id, is_complaint=True,
                                                  description=f"Feedback follow-up ({event.rule}): {comment}"))
-        feedback.link_case(session=session, follow_up_id=event.follow_up_id, case_ref=str(case.id), clock=clock)
+        publish(session, FollowUpCaseOpened(follow_up_id=event.follow_up_id, case_id=case.id,
+                                            agency_id=case.agency_id))
+
+
+_FOLLOW_UP_CASES = UUID("6f1d0c1e-3a52-5b8e-9d0a-2f4c8e7b1a90")  # namespace of the ids of follow-up cases

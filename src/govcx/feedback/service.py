@@ -18,7 +18,7 @@ from govcx.core.db import get_or_404, unit_of_work
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
-from govcx.crm.events import CaseStatusChanged
+from govcx.crm.events import CaseStatusChanged, FollowUpCaseOpened
 from govcx.feedback import events, kpis, templates
 from govcx.feedback.models import (
     FollowUp,
@@ -365,7 +365,7 @@ def update_follow_up(
 
 
 def link_case(*, session: Session, follow_up_id: UUID, case_ref: str, clock: Clock) -> FollowUp:
-    """Note the case opened for a follow-up (the CRM calls this when it hears FollowUpNeeded)."""
+    """Note the case opened for a follow-up, and that it is in progress."""
     return update_follow_up(session=session, follow_up_id=follow_up_id, agency_id=None, clock=clock,
                             data=FollowUpUpdate(state=FollowUpState.IN_PROGRESS, case_ref=case_ref))
 
@@ -454,11 +454,14 @@ def invite_after_resolved_case(event: CaseStatusChanged, *, factory: sessionmake
 
     Runs after the CRM committed, in its own unit of work. An agency without an open A-11 survey
     asks nothing; the invitation is one-time, tied to the case, and in the person's language when
-    the survey has it.
+    the survey has it. Idempotent: a case that has its invitation gets no second one, and the
+    notification was requested in the same transaction as the invitation.
     """
     if event.status != "resolved" or event.person_id is None:
         return
     with unit_of_work(factory) as session:
+        if _case_invitation(session, agency_id=event.agency_id, case_id=event.case_id) is not None:
+            return  # asked already (a redelivery, or the case was resolved before): one invitation per case
         survey = latest_open_survey(session=session, agency_id=event.agency_id)
         if survey is None:
             return
@@ -477,3 +480,24 @@ def invite_after_resolved_case(event: CaseStatusChanged, *, factory: sessionmake
             facts={"service_name": service_name,
                    "survey_url": f"{settings.resolved_public_url}/survey/i/{token}?lang={invitation.language}"},
         ))
+
+
+def _case_invitation(session: Session, *, agency_id: UUID, case_id: UUID) -> Invitation | None:
+    return session.scalars(select(Invitation).where(Invitation.agency_id == agency_id,
+                                                    Invitation.case_ref == str(case_id))).first()
+
+
+def link_follow_up_case(event: FollowUpCaseOpened, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Note on the follow-up the case the CRM opened for it (a reaction to `FollowUpCaseOpened`).
+
+    Idempotent: a follow-up that already names a case is left as it is.
+    """
+    with unit_of_work(factory) as session:
+        follow_up = session.get(FollowUp, event.follow_up_id)
+        if follow_up is None or follow_up.case_ref is not None:
+            return
+        if follow_up.state is FollowUpState.OPEN:
+            link_case(session=session, follow_up_id=follow_up.id, case_ref=str(event.case_id), clock=clock)
+        else:  # staff moved it on before the case was linked: keep their state, note the case
+            follow_up.case_ref = str(event.case_id)
+            session.flush()

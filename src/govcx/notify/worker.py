@@ -1,13 +1,14 @@
 """The background side of notify: the outbox worker loop and reactions to other domains' events.
 
-Jobs take ids and open their own unit of work (DESIGN §6.9). `govcx worker` runs `Worker.drain`;
-the embedded `govcx serve` runs `Worker.run_forever` in a thread.
+Jobs take ids and open their own unit of work (DESIGN §6.9). `Worker.drain` is one of the jobs of the
+background loop (`govcx.core.background`) that `govcx worker` and the embedded `govcx serve` run.
+Every reaction here is durable and idempotent (a redelivery after a crash changes nothing): a
+requested notification carries its dedup key, and cancelling for a consent twice cancels nothing more.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
@@ -67,31 +68,6 @@ class Worker:
             marker.write_text("claimed")
             while True:  # the crash test kills this process here, between accepting and sending
                 time.sleep(1)
-
-    def run_forever(self, stop: threading.Event) -> None:
-        """Drain, wait `worker_poll_s`, repeat until `stop` is set; a failing round is logged, not fatal."""
-        while not stop.is_set():
-            try:
-                self.drain()
-            except Exception:  # noqa: BLE001 - a broken round must not end the loop of a serving process
-                log.exception("outbox round failed")
-            stop.wait(self.settings.worker_poll_s)
-
-
-class BackgroundWorker:
-    """The worker in a daemon thread of the serving process (the embedded default)."""
-
-    def __init__(self, worker: Worker) -> None:
-        self._worker, self._stop = worker, threading.Event()
-        self._thread = threading.Thread(target=worker.run_forever, args=(self._stop,), name="govcx-outbox",
-                                        daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
 
 
 class Reactions:

@@ -18,6 +18,7 @@ from govcx.core.auth import CurrentCitizen, CurrentStaff, authorize
 from govcx.core.crypto import FieldCipher
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.signing import SignerDep
+from govcx.consent import service as consent
 from govcx.crm import service as crm
 from govcx.exchange import service as exchange
 from govcx.core.pagination import PageParams
@@ -152,10 +153,12 @@ def person_detail(
     authorize(staff, Scope.REGISTRY_READ)
     person = service.get_person(session=session, person_id=person_id)
     # Contact details only for the agency handling the person's open case, decided and logged against it.
-    case = crm.handled_case(session=session, agency_id=staff.agency_id, person_id=person.id) if staff.agency_id \
+    handled = crm.handled_case(session=session, agency_id=staff.agency_id, person_id=person.id) if staff.agency_id \
         else None
-    contact = None
-    if case is not None:
+    case = contact = None
+    if handled is not None:
+        case = consent.CaseGround(case_id=handled.id, agency_id=handled.agency_id, subject_id=person.id,
+                                  service_id=handled.service_id, open=True)
         contact = exchange.read_for_case(session=session, case=case, attributes=CONTACT_DETAILS, clock=clock,
                                          signer=signer, cipher=cipher).facts
     return render(request, "registry/person.html", {

@@ -8,7 +8,7 @@ the privileges. A superuser or the owner can still undo all of this, which is wh
 exists. SQLite has no roles: there the file's owner is the insider, and only the witness guards.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
