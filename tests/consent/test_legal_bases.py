@@ -103,9 +103,11 @@ def test_a_platform_admin_creates_amends_and_repeals_through_the_api_and_each_ch
     no_token = client.post("/api/v1/legal-bases", json={**BASIS, "agency_id": str(cast.tax.id)})
     made = client.post("/api/v1/legal-bases", headers=csrf, json={**BASIS, "agency_id": str(cast.tax.id)}).json()
     clock.advance(days=1)
+    csrf = _as_staff(client, uow, clock, None, Role.PLATFORM_ADMIN)  # a day later: a new session
     amended = client.patch(f"/api/v1/legal-bases/{made['id']}", headers=csrf,
                            json={"attributes": [INTEREST, ADDRESS], "note": "The 2026 budget act adds the address."})
     clock.advance(days=1)
+    csrf = _as_staff(client, uow, clock, None, Role.PLATFORM_ADMIN)
     repealed = client.post(f"/api/v1/legal-bases/{made['id']}/repeal", headers=csrf,
                            json={"note": "Replaced by the Tax Simplification Act."})
     again = client.post(f"/api/v1/legal-bases/{made['id']}/repeal", headers=csrf, json={"note": "Twice."})
