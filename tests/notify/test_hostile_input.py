@@ -116,7 +116,7 @@ def test_a_retried_email_keeps_its_message_id(uow, clock, settings, cast, templa
 def test_a_template_that_would_allocate_without_bound_is_refused_with_a_reason(
         uow, clock, settings, cast, templates, source):
     with uow() as session:
-        service.create_template(session=session, clock=clock, data=schemas.TemplateCreate(
+        service.create_template(session=session, clock=clock, agency_id=None, data=schemas.TemplateCreate(
             key="hostile", language="en", topic=Topic.REMINDERS, subject="Hello", text_body=source,
             html_body="<p>x</p>"))
     message = _send(uow, clock, settings, cast.ana, {}, template="hostile")
@@ -127,7 +127,7 @@ def test_a_template_that_would_allocate_without_bound_is_refused_with_a_reason(
 
 def test_an_ordinary_template_still_renders(uow, clock, settings, cast, templates):
     with uow() as session:
-        service.create_template(session=session, clock=clock, data=schemas.TemplateCreate(
+        service.create_template(session=session, clock=clock, agency_id=None, data=schemas.TemplateCreate(
             key="ordinary", language="en", topic=Topic.REMINDERS, subject="Hi {{ given_name }}",
             text_body="{% for i in range(3) %}{{ i * 2 }} {% endfor %}{{ '-' * 20 }}{{ 'ab'|center(8) }}"
                       "{{ ' %d in 2026' % 3 }}{{ ' {:>6}'.format('x') }}",
