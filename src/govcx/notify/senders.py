@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.errors import MessageError
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, getaddresses, parseaddr
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -38,6 +38,21 @@ def message_id_header(message_id: str, mail_from: str) -> str:
 def build_email(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
                 message_id: str) -> EmailMessage:
     """Build the e-mail; header values never carry line breaks. Raise Undeliverable if it cannot be built."""
+    return _built(mail_from=mail_from, to=to, name=name, subject=subject, text=text, html=html,
+                  language=language, message_id=message_id).mail
+
+
+@dataclass(frozen=True)
+class _Built:
+    mail: EmailMessage
+    sender: str
+    recipients: list[str]
+    wire: bytes  # the message as it goes over SMTP: CRLF line ends, written out once
+    international: bool  # an address outside ASCII: sent with SMTPUTF8
+
+
+def _built(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
+           message_id: str) -> _Built:
     try:
         mail = EmailMessage()
         mail["From"] = mail_from
@@ -47,10 +62,15 @@ def build_email(*, mail_from: str, to: str, name: str, subject: str, text: str, 
         mail.set_content(text)
         mail.add_alternative(html, subtype="html")
         mail["Content-Language"] = one_line(language)  # after the bodies: set_content drops Content-* headers
-        bytes(mail)  # a message that cannot be written out fails here, not half-way through SMTP
+        # The envelope as smtplib's send_message takes it from the headers.
+        sender = parseaddr(str(mail["From"]))[1]
+        recipients = [address for _name, address in getaddresses([str(mail["To"])])]
+        international = not all(a.isascii() for a in (sender, *recipients))
+        # Written out here, once: a message that cannot be written fails now, not half-way through SMTP.
+        wire = mail.as_bytes(policy=mail.policy.clone(linesep="\r\n", utf8=international))
     except (ValueError, TypeError, UnicodeError, MessageError) as exc:
         raise Undeliverable(f"the e-mail cannot be built: {type(exc).__name__}: {str(exc)[:200]}") from exc
-    return mail
+    return _Built(mail=mail, sender=sender, recipients=recipients, wire=wire, international=international)
 
 
 class EmailSender(Protocol):
@@ -84,13 +104,13 @@ class SmtpSender:
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
              message_id: str) -> str:
         s = self._settings
-        mail = build_email(mail_from=s.mail_from, to=to, name=name, subject=subject, text=text, html=html,
-                           language=language, message_id=message_id)
+        built = _built(mail_from=s.mail_from, to=to, name=name, subject=subject, text=text, html=html,
+                       language=language, message_id=message_id)
         with self._lock:
-            refused = self._send(mail)
+            refused = self._send(built)
         if refused:
             raise DeliveryFailed(f"SMTP refused the recipient: {next(iter(refused.values()))}")
-        return f"250 accepted by {s.smtp_host}:{s.smtp_port} as {mail['Message-ID']}"
+        return f"250 accepted by {s.smtp_host}:{s.smtp_port} as {built.mail['Message-ID']}"
 
     def close(self) -> None:
         """End the connection politely (QUIT) and forget a failed connect."""
@@ -101,11 +121,12 @@ class SmtpSender:
             self._drop()
             self._down = ""
 
-    def _send(self, mail: EmailMessage) -> dict:
+    def _send(self, built: _Built) -> dict:
+        options = ("SMTPUTF8", "BODY=8BITMIME") if built.international else ()
         while True:
             smtp, reused = self._connection(), self._used
             try:
-                refused = smtp.send_message(mail)
+                refused = smtp.sendmail(built.sender, built.recipients, built.wire, mail_options=options)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self._drop()
                 if not reused:
