@@ -99,7 +99,6 @@ class SmtpSender:
         self._used = False  # whether the open connection has carried a message (a reused one may be stale)
         self._down = ""  # why no connection could be made, until close()
         self._lock = threading.Lock()
-        self.connections = 0  # opened since this sender was made
 
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
              message_id: str) -> str:
@@ -163,7 +162,6 @@ class SmtpSender:
             failed = self._failed(exc)
             self._down = str(failed)
             raise failed from exc
-        self.connections += 1
         self._smtp, self._used = smtp, False
         return smtp
 
