@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import smtplib
 import ssl
@@ -9,14 +10,14 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.errors import MessageError
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, getaddresses, parseaddr
 from pathlib import Path
 from typing import Protocol
+from uuid import UUID
 
 from govcx.core.bounded import one_line
 from govcx.core.config import Settings
-from govcx.notify.models import Message, NotifyChannel
-from govcx.registry.models import Person
+from govcx.notify.models import NotifyChannel
 
 
 class DeliveryFailed(Exception):
@@ -37,6 +38,21 @@ def message_id_header(message_id: str, mail_from: str) -> str:
 def build_email(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
                 message_id: str) -> EmailMessage:
     """Build the e-mail; header values never carry line breaks. Raise Undeliverable if it cannot be built."""
+    return _built(mail_from=mail_from, to=to, name=name, subject=subject, text=text, html=html,
+                  language=language, message_id=message_id).mail
+
+
+@dataclass(frozen=True)
+class _Built:
+    mail: EmailMessage
+    sender: str
+    recipients: list[str]
+    wire: bytes  # the message as it goes over SMTP: CRLF line ends, written out once
+    international: bool  # an address outside ASCII: sent with SMTPUTF8
+
+
+def _built(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
+           message_id: str) -> _Built:
     try:
         mail = EmailMessage()
         mail["From"] = mail_from
@@ -46,10 +62,15 @@ def build_email(*, mail_from: str, to: str, name: str, subject: str, text: str, 
         mail.set_content(text)
         mail.add_alternative(html, subtype="html")
         mail["Content-Language"] = one_line(language)  # after the bodies: set_content drops Content-* headers
-        bytes(mail)  # a message that cannot be written out fails here, not half-way through SMTP
+        # The envelope as smtplib's send_message takes it from the headers.
+        sender = parseaddr(str(mail["From"]))[1]
+        recipients = [address for _name, address in getaddresses([str(mail["To"])])]
+        international = not all(a.isascii() for a in (sender, *recipients))
+        # Written out here, once: a message that cannot be written fails now, not half-way through SMTP.
+        wire = mail.as_bytes(policy=mail.policy.clone(linesep="\r\n", utf8=international))
     except (ValueError, TypeError, UnicodeError, MessageError) as exc:
         raise Undeliverable(f"the e-mail cannot be built: {type(exc).__name__}: {str(exc)[:200]}") from exc
-    return mail
+    return _Built(mail=mail, sender=sender, recipients=recipients, wire=wire, international=international)
 
 
 class EmailSender(Protocol):
@@ -64,31 +85,94 @@ class TextSender(Protocol):
 
 
 class SmtpSender:
-    """E-mail over SMTP with the standard library, STARTTLS and login when configured."""
+    """E-mail over SMTP with the standard library, STARTTLS and login when configured.
+
+    One connection carries every message until `close()` (the worker closes it after each claimed
+    batch). A connection that drops is replaced: the message in flight is tried once more on a new
+    one (the same Message-ID, so a copy the old connection delivered can be dropped by the receiver).
+    When no connection can be made, every further message fails fast with that reason until `close()`.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self._used = False  # whether the open connection has carried a message (a reused one may be stale)
+        self._down = ""  # why no connection could be made, until close()
+        self._lock = threading.Lock()
 
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
              message_id: str) -> str:
         s = self._settings
-        mail = build_email(mail_from=s.mail_from, to=to, name=name, subject=subject, text=text, html=html,
-                           language=language, message_id=message_id)
-        try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
-                if s.smtp_starttls:
-                    # The server's certificate is verified, against a private CA when one is configured.
-                    smtp.starttls(context=ssl.create_default_context(
-                        cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None))
-                if s.smtp_username:
-                    password = s.smtp_password.get_secret_value() if s.smtp_password else ""
-                    smtp.login(s.smtp_username, password)
-                refused = smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryFailed(f"SMTP {s.smtp_host}:{s.smtp_port}: {type(exc).__name__}: {exc}") from exc
+        built = _built(mail_from=s.mail_from, to=to, name=name, subject=subject, text=text, html=html,
+                       language=language, message_id=message_id)
+        with self._lock:
+            refused = self._send(built)
         if refused:
             raise DeliveryFailed(f"SMTP refused the recipient: {next(iter(refused.values()))}")
-        return f"250 accepted by {s.smtp_host}:{s.smtp_port} as {mail['Message-ID']}"
+        return f"250 accepted by {s.smtp_host}:{s.smtp_port} as {built.mail['Message-ID']}"
+
+    def close(self) -> None:
+        """End the connection politely (QUIT) and forget a failed connect."""
+        with self._lock:
+            if self._smtp is not None:
+                with contextlib.suppress(OSError, smtplib.SMTPException):
+                    self._smtp.quit()
+            self._drop()
+            self._down = ""
+
+    def _send(self, built: _Built) -> dict:
+        options = ("SMTPUTF8", "BODY=8BITMIME") if built.international else ()
+        while True:
+            smtp, reused = self._connection(), self._used
+            try:
+                refused = smtp.sendmail(built.sender, built.recipients, built.wire, mail_options=options)
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                self._drop()
+                if not reused:
+                    raise self._failed(exc) from exc
+                continue  # a reused connection went stale or dropped: once more on a new one
+            except smtplib.SMTPException as exc:  # the server's answer about this message
+                if smtp.sock is None:  # smtplib closes on 421 (the server is going away)
+                    self._drop()
+                else:
+                    self._used = True
+                raise self._failed(exc) from exc
+            self._used = True
+            return refused
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._down:
+            raise DeliveryFailed(self._down)
+        if self._smtp is not None:
+            return self._smtp
+        s = self._settings
+        smtp = None
+        try:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s)
+            if s.smtp_starttls:
+                # The server's certificate is verified, against a private CA when one is configured.
+                smtp.starttls(context=ssl.create_default_context(
+                    cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None))
+            if s.smtp_username:
+                password = s.smtp_password.get_secret_value() if s.smtp_password else ""
+                smtp.login(s.smtp_username, password)
+        except (OSError, smtplib.SMTPException) as exc:
+            if smtp is not None:
+                smtp.close()
+            failed = self._failed(exc)
+            self._down = str(failed)
+            raise failed from exc
+        self._smtp, self._used = smtp, False
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+        self._smtp, self._used = None, False
+
+    def _failed(self, exc: BaseException) -> DeliveryFailed:
+        s = self._settings
+        return DeliveryFailed(f"SMTP {s.smtp_host}:{s.smtp_port}: {type(exc).__name__}: {exc}")
 
 
 class FileSender:
@@ -125,6 +209,25 @@ class FileEmailSender:
 SMS_SENDERS = {"file": lambda settings: FileSender(settings.data_dir / "sms-outbox.jsonl")}
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One claimed message and how to reach its person, as the worker read them for the hand-over."""
+
+    id: UUID
+    channel: NotifyChannel | None
+    subject: str
+    text_body: str
+    html_body: str
+    language: str
+    given_name: str
+    family_name: str
+    email: str | None
+    phone: str | None
+    street_address: str | None
+    postal_code: str | None
+    locality: str | None
+
+
 @dataclass
 class Senders:
     email: EmailSender
@@ -138,20 +241,28 @@ class Senders:
         return cls(email=SmtpSender(settings), sms=SMS_SENDERS[settings.sms_sender](settings),
                    post=FileSender(settings.data_dir / "post-outbox.jsonl"))
 
-    def deliver(self, message: Message, person: Person) -> str:
+    def deliver(self, message: Outgoing) -> str:
         """Hand the message to its channel; return the channel's answer or raise DeliveryFailed."""
-        name = f"{person.given_name} {person.family_name}"
+        name = f"{message.given_name} {message.family_name}"
         match message.channel:
             case NotifyChannel.INBOX:
                 return "in the portal inbox"
-            case NotifyChannel.EMAIL if person.email:
-                return self.email.send(to=person.email, name=name, subject=message.subject,
+            case NotifyChannel.EMAIL if message.email:
+                return self.email.send(to=message.email, name=name, subject=message.subject,
                                        text=message.text_body, html=message.html_body,
                                        language=message.language, message_id=str(message.id))
-            case NotifyChannel.SMS if person.phone:
-                return self.sms.send(to=person.phone, text=f"{message.subject}: {message.text_body}",
+            case NotifyChannel.SMS if message.phone:
+                return self.sms.send(to=message.phone, text=f"{message.subject}: {message.text_body}",
                                      message_id=str(message.id))
-            case NotifyChannel.POST if person.street_address:
-                address = f"{name}\n{person.street_address}\n{person.postal_code or ''} {person.locality or ''}"
+            case NotifyChannel.POST if message.street_address:
+                address = (f"{name}\n{message.street_address}\n"
+                           f"{message.postal_code or ''} {message.locality or ''}")
                 return self.post.send(to=address, text=message.text_body, message_id=str(message.id))
         raise DeliveryFailed(f"The person can no longer be reached by {message.channel}.")
+
+    def close(self) -> None:
+        """End any connection a channel keeps open between messages (the SMTP one)."""
+        for sender in (self.email, self.sms, self.post):
+            close = getattr(sender, "close", None)
+            if close is not None:
+                close()

@@ -16,7 +16,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from jinja2 import Template, TemplateError, UndefinedError
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -339,17 +339,22 @@ def _insert(session: Session, message: Message) -> Message:
 
 
 def cancel_for_consent(*, session: Session, person_id: UUID, consent_id: UUID, status: str) -> int:
-    """Skip every queued message that a consent no longer active (`status`) caused; return how many."""
-    queued = session.scalars(select(Message).where(
-        Message.person_id == person_id, Message.status == MessageStatus.QUEUED)).all()
-    cancelled = 0
-    for message in queued:
-        if str(consent_id) in message.consent_ids:
-            message.status = MessageStatus.SKIPPED
-            message.skip_reason = f"consent {status}: the consent that caused it ended before it was sent"
-            cancelled += 1
-    session.flush()
-    return cancelled
+    """Skip every message not yet handed over that a consent no longer active (`status`) caused; return how many.
+
+    A message a worker has claimed but not yet sent is cancelled too; one it is handing over right now
+    (its row locked on PostgreSQL) is waited for, and keeps the answer it got.
+    """
+    waiting = (MessageStatus.QUEUED, MessageStatus.SENDING)
+    candidates = session.execute(select(Message.id, Message.consent_ids).where(
+        Message.person_id == person_id, Message.status.in_(waiting))).all()
+    ids = [message_id for message_id, consent_ids in candidates if str(consent_id) in consent_ids]
+    if not ids:
+        return 0
+    # Guarded by status, so an answer recorded meanwhile is never overwritten.
+    return session.execute(update(Message).where(Message.id.in_(ids), Message.status.in_(waiting)).values(
+        status=MessageStatus.SKIPPED,
+        skip_reason=f"consent {status}: the consent that caused it ended before it was sent",
+    ).execution_options(synchronize_session="fetch")).rowcount
 
 
 # Reading ---------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class Worker:
-    """Drains the outbox: claim a batch, deliver each message in its own unit of work, repeat."""
+    """Drains the outbox: claim a batch, hand it over (one SMTP connection) and record its answers, repeat."""
 
     def __init__(self, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings,
                  senders: Senders | None = None) -> None:
@@ -39,28 +39,16 @@ class Worker:
         counts: dict[str, int] = {}
         while True:
             with unit_of_work(self.session_factory) as session:
-                claimed = outbox.claim(session=session, clock=self.clock, settings=self.settings,
-                                       limit=self.settings.worker_batch)
-            if not claimed:
+                batch = outbox.claim(session=session, clock=self.clock, settings=self.settings,
+                                     limit=self.settings.worker_batch)
+            if not batch.ids:
                 return counts
             self._pause_for_crash_test()
-            for message_id, token in claimed:
-                status = self._deliver_one(message_id, token)
-                if status is not None:
-                    counts[status.value] = counts.get(status.value, 0) + 1
-
-    def _deliver_one(self, message_id: Any, token: str) -> MessageStatus | None:
-        # One message's failure is its own: it never ends the round for the rest of the batch.
-        try:
             with unit_of_work(self.session_factory) as session:
-                return outbox.deliver(session=session, clock=self.clock, settings=self.settings,
-                                      senders=self.senders, message_id=message_id, token=token)
-        except Exception as exc:  # noqa: BLE001 - recorded on the message, logged without its content
-            log.error("delivering one message failed",  # noqa: TRY400 - a traceback could carry its content
-                      extra={"message_id": str(message_id), "error": type(exc).__name__})
-            with unit_of_work(self.session_factory) as session:
-                outbox.fail_unexpectedly(session=session, message_id=message_id, token=token, error=exc)
-            return MessageStatus.FAILED
+                done = outbox.hand_over(session=session, clock=self.clock, settings=self.settings,
+                                        senders=self.senders, batch=batch)
+            for status, n in done.items():
+                counts[status] = counts.get(status, 0) + n
 
     def _pause_for_crash_test(self) -> None:
         marker = self.settings.worker_pause_after_claim
