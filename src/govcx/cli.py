@@ -53,6 +53,14 @@ def _session_factory(settings: Settings):  # noqa: ANN202
     return make_session_factory(engine)
 
 
+def _check_processes(settings: Settings) -> None:
+    problem, warning = settings.multi_process_problems()
+    if problem:
+        _fail(problem)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
@@ -90,11 +98,7 @@ def serve(
 ) -> None:
     """Serve the API, portal and console from an existing data dir or GOVCX_DATABASE_URL."""
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
-    problem, warning = settings.multi_process_problems()
-    if problem:
-        _fail(problem)
-    if warning:
-        console.print(f"[bold yellow]warning:[/] {warning}")
+    _check_processes(settings)
     processes = f" in {settings.workers} processes" if settings.workers > 1 else ""
     console.print(f"govcx serving on http://{settings.host}:{settings.port}/{processes}")
     _serve(settings)
@@ -114,6 +118,8 @@ def demo(
     settings = _settings(data_dir=data_dir, port=port)
     if settings.is_production:
         _fail("The demo country is never generated in production.")
+    if serve_after:
+        _check_processes(settings)  # before minutes of generating, not after
     try:
         reset_demo_store(settings)
     except ProblemError as exc:
