@@ -33,11 +33,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from foundation import HOST, HERE, Timings, free_port, postgres_schema  # noqa: E402
+from foundation import HERE, HOST, Timings, free_port, postgres_schema, stop, wait_until_answering  # noqa: E402
 
 from govcx.core.config import Environment, Settings  # noqa: E402
 from govcx.demo.generator import generate  # noqa: E402
@@ -74,24 +73,10 @@ def serving(name: str, command: list[str], *, env: dict[str, str], log: Path) ->
     with log.open("wb") as out:
         process = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{name} exited at start:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://{HOST}:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{name} did not answer within 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_answering(name, process, f"http://{HOST}:{port}", log, seconds=120)
         yield port, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, seconds=30)
 
 
 async def _read_answer(reader: asyncio.StreamReader) -> int:
