@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import threading
+import time
 from pathlib import Path
 from uuid import UUID
 
@@ -67,3 +69,30 @@ def test_server_processes_witnessing_one_log_at_once_raise_no_false_alarm_and_le
     verified = CliRunner().invoke(cli, ["audit", "verify"], env={
         "GOVCX_DATABASE_URL": database_url, "GOVCX_SECRET_KEY": TEST_SECRET, "GOVCX_DATA_DIR": str(tmp_path)})
     assert verified.exit_code == 0, verified.output
+
+
+def test_two_processes_logging_the_very_first_entries_at_once_both_succeed_in_one_chain(engine, cast, clock,
+                                                                                         database_url):
+    first, second = make_session_factory(engine), make_session_factory(make_engine(database_url))
+    outcome: list[BaseException | list[int]] = []
+
+    def log_from_the_other_process() -> None:
+        try:
+            with unit_of_work(second) as session:
+                outcome.append(service.append(session=session, signer=SIGNER, at=clock.now(), entries=log_entries(
+                    subject_id=cast.ana.id, agency_id=cast.tax.id, clock=clock, n=2)))
+        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+            outcome.append(exc)
+
+    with unit_of_work(first) as session:  # the first append ever, not yet committed when the other one starts
+        mine = service.append(session=session, signer=SIGNER, at=clock.now(),
+                              entries=log_entries(subject_id=cast.ana.id, agency_id=cast.tax.id, clock=clock, n=3))
+        other = threading.Thread(target=log_from_the_other_process)
+        other.start()
+        time.sleep(0.5)  # the other one is waiting on this transaction now
+    other.join(timeout=60)
+
+    assert mine == [1, 2, 3] and outcome == [[4, 5]]
+    with engine.connect() as connection:
+        report = service.verify(connection=connection, jwks=SIGNER.jwks())
+    assert report.ok and report.entries == 5, report.problem
