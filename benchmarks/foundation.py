@@ -80,24 +80,34 @@ def server(name: str, target: list[str], *, env: dict[str, str], log: Path) -> I
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{name} exited at start:\n{log.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{name} did not answer within 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_answering(name, process, base, log)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def wait_until_answering(name: str, process: subprocess.Popen, base: str, log: Path, *, seconds: float = 60) -> None:
+    """Return once the server at `base` answers /healthz; exit with its log if it dies or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} exited at start:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name} did not answer within {seconds:g} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen, *, seconds: float = 10) -> None:
+    """Terminate a server, and kill it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -52,13 +53,39 @@ def _session_factory(settings: Settings):  # noqa: ANN202
     return make_session_factory(engine)
 
 
+def _check_processes(settings: Settings) -> None:
+    problem, warning = settings.multi_process_problems()
+    if problem:
+        _fail(problem)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from govcx.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=False)  # govcx reads forwarded headers itself, from GOVCX_TRUSTED_PROXIES only
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                    proxy_headers=False)  # govcx reads forwarded headers itself, from GOVCX_TRUSTED_PROXIES only
+        return
+    # N processes, each building its own app (its own engine, pool, witness loop) from the environment:
+    # the parent does once what they must not race over, then hands them the settings it was given.
+    settings.secret  # noqa: B018 - outside production, create the kept secret once, not once per process
+    if settings.should_auto_upgrade:
+        upgrade(make_engine(settings.resolved_database_url))
+    os.environ.update(_environment_for_workers(settings))
+    uvicorn.run("govcx.app:create_app", factory=True, workers=settings.workers, host=settings.host,
+                port=settings.port, log_level="warning", proxy_headers=False)
+
+
+def _environment_for_workers(settings: Settings) -> dict[str, str]:
+    """What a server process rebuilds its settings from, beside the environment it inherits: the command
+    line's options, and migrations already run."""
+    return {"GOVCX_HOST": settings.host, "GOVCX_PORT": str(settings.port),
+            "GOVCX_DATA_DIR": str(settings.data_dir.resolve()), "GOVCX_WORKERS": str(settings.workers),
+            "GOVCX_AUTO_UPGRADE": "false"}
 
 
 @app.command()
@@ -66,10 +93,14 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (GOVCX_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (GOVCX_PORT).")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Server processes sharing the port (GOVCX_WORKERS); "
+                                                "more than one needs PostgreSQL.")] = None,
 ) -> None:
     """Serve the API, portal and console from an existing data dir or GOVCX_DATABASE_URL."""
-    settings = _settings(host=host, port=port, data_dir=data_dir)
-    console.print(f"govcx serving on http://{settings.host}:{settings.port}/")
+    settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    _check_processes(settings)
+    processes = f" in {settings.workers} processes" if settings.workers > 1 else ""
+    console.print(f"govcx serving on http://{settings.host}:{settings.port}/{processes}")
     _serve(settings)
 
 
@@ -87,6 +118,8 @@ def demo(
     settings = _settings(data_dir=data_dir, port=port)
     if settings.is_production:
         _fail("The demo country is never generated in production.")
+    if serve_after:
+        _check_processes(settings)  # before minutes of generating, not after
     try:
         reset_demo_store(settings)
     except ProblemError as exc:

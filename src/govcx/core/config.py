@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     fiscal_year_start_month: int = Field(default=10, ge=1, le=12)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=512, description="Server processes `govcx serve` runs on one port; "
+                         "more than one needs PostgreSQL and a shared rate-limit storage.")
     public_url: str | None = Field(
         default=None, description="The address people reach govcx at, for links in messages; "
         "http://HOST:PORT when unset.")
@@ -95,7 +97,10 @@ class Settings(BaseSettings):
     rate_limit_sign_in_account: str = Field(
         default="5/minute", description="Sign-in attempts per account (e-mail or national id), from anywhere; "
         "a moving window, so the account opens again one window after the attempts stop.")
-    rate_limit_storage_url: str = "memory://"
+    rate_limit_storage_url: str = Field(
+        default="memory://", description="Where rate-limit counters are kept, as a `limits` storage URL. "
+        "memory:// counts in each process apart; with more than one server process (or host) use a shared "
+        "one, e.g. redis://host:6379 or memcached://host:11211.")
     rate_limit_feedback: str = Field(default="20/minute", description="Survey answers per client address.")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest request body any address "
                                 "takes, in bytes; larger ones get a 413 before they are parsed.")
@@ -181,6 +186,23 @@ class Settings(BaseSettings):
             if self.database_url is None:
                 raise ValueError("GOVCX_DATABASE_URL must be set in production.")
         return self
+
+    def multi_process_problems(self) -> tuple[str | None, str | None]:
+        """Why these settings cannot serve from `workers` processes (or None), and what to warn about (or None)."""
+        if self.workers == 1:
+            return None, None
+        if self.is_embedded:
+            return (f"The embedded SQLite store is served by one process only, and GOVCX_WORKERS (--workers) is "
+                    f"{self.workers}. Set GOVCX_DATABASE_URL to a PostgreSQL database to run more than one server "
+                    "process, or serve with --workers 1."), None
+        if self.rate_limit_storage_url.startswith("memory://"):
+            shared = (f"GOVCX_RATE_LIMIT_STORAGE_URL is memory://, so each of the {self.workers} processes counts "
+                      f"apart and every rate limit is {self.workers} times looser. Point it at a storage the "
+                      "processes share, e.g. redis://host:6379 or memcached://host:11211.")
+            if self.is_production:
+                return shared, None
+            return None, shared
+        return None, None
 
     @property
     def is_production(self) -> bool:

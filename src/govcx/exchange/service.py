@@ -145,15 +145,17 @@ def append(*, session: Session, signer: Signer, entries: list[dict[str, Any]], a
     """
     if not entries:
         return []
-    head = session.execute(
-        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + len(entries))
-        .returning(_HEAD.c.seq, _HEAD.c.hash)
-    ).first()
+    advance = (update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + len(entries))
+               .returning(_HEAD.c.seq, _HEAD.c.hash))
+    head = session.execute(advance).first()
     if head is None:
-        session.execute(insert(_HEAD).values(id=1, seq=len(entries), hash=GENESIS))
-        last, prev = len(entries), GENESIS
-    else:
-        last, prev = head
+        # The very first entry: the head row is made once, by whichever process gets there first; the
+        # others wait for it and then advance it like any other append.
+        dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(dialect_insert(_HEAD).values(id=1, seq=0, hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["id"]))
+        head = session.execute(advance).one()
+    last, prev = head
     seq = last - len(entries)
     rows = []
     for entry in entries:
