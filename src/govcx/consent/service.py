@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import SimpleNamespace
 from uuid import UUID
 
 from sqlalchemy import or_, select
@@ -600,28 +601,29 @@ def import_consents(*, session: Session, rows: list[ImportedConsent], signer: Si
 
     from govcx.core.ids import new_id
 
+    unset = dict.fromkeys(c.key for c in Consent.__table__.columns if c.key != "receipt")
     consents, events = [], []
     for row in rows:
-        record = Consent(
-            id=row.id, subject_id=row.subject_id, requester_agency_id=row.requester_agency_id,
-            source_agency_id=row.source_agency_id, source_organization_id=row.source_organization_id,
-            recipients=[str(row.requester_agency_id)], purpose=row.purpose, purpose_text=row.purpose_text,
-            legal_basis=LegalBasisKind.CONSENT, attributes=sorted(row.attributes), one_off=False,
-            requires_preview=False, valid_from=row.given_at, valid_until=row.valid_until, notice_version="1",
-            withdraw_method=WITHDRAW_METHOD, language="en", status=S.ACTIVE, uses=row.uses,
-            created_at=row.given_at, updated_at=row.given_at,
-        )
-        values = {c.key: getattr(record, c.key) for c in Consent.__table__.columns if c.key != "receipt"}
-        consents.append({**values, "receipt": signer.sign(receipt_claims(record))})
+        consents.append({
+            **unset, "id": row.id, "subject_id": row.subject_id, "requester_agency_id": row.requester_agency_id,
+            "source_agency_id": row.source_agency_id, "source_organization_id": row.source_organization_id,
+            "recipients": [str(row.requester_agency_id)], "purpose": row.purpose, "purpose_text": row.purpose_text,
+            "legal_basis": LegalBasisKind.CONSENT, "attributes": sorted(row.attributes), "one_off": False,
+            "requires_preview": False, "valid_from": row.given_at, "valid_until": row.valid_until,
+            "notice_version": "1", "withdraw_method": WITHDRAW_METHOD, "language": "en", "status": S.ACTIVE,
+            "uses": row.uses, "created_at": row.given_at, "updated_at": row.given_at,
+        })
         events += [
             {"id": new_id(), "consent_id": row.id, "at": row.given_at, "from_status": None, "to_status": S.REQUESTED,
              "actor": "controller", "note": ""},
             {"id": new_id(), "consent_id": row.id, "at": row.given_at, "from_status": S.REQUESTED.value,
              "to_status": S.ACTIVE, "actor": "subject", "note": ""},
         ]
+    for values in consents:  # the receipt reads the record's fields by name: the row will do, no ORM object
+        values["receipt"] = signer.sign(receipt_claims(SimpleNamespace(**values)))  # type: ignore[arg-type]
     if consents:
-        session.execute(insert(Consent), consents)
-        session.execute(insert(ConsentEvent), events)
+        session.execute(insert(Consent.__table__), consents)
+        session.execute(insert(ConsentEvent.__table__), events)
     return len(consents)
 
 

@@ -524,7 +524,7 @@ def import_history(
     for model, rows in ((Case, cases), (CaseEvent, case_events), (Interaction, interactions),
                         (RepeatAsk, repeat_asks)):
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(model.__table__), rows)
 
 
 # Voice of the customer: feedback that needs a follow-up becomes a case --------------------------

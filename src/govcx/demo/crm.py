@@ -11,6 +11,7 @@ import math
 import random
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -189,20 +190,24 @@ def _rate(counts: Counter[str]) -> float:
 def generate_crm(
     *, factory: sessionmaker[Session], rng: random.Random, ids: Any, now: datetime,
     persons: list[tuple[UUID, UUID | None]], services: list[ServiceRow], agencies: list[UUID],
-    regions: dict[str, UUID], understaffed: str,
+    regions: dict[str, UUID], understaffed: str, start: Callable[[str, int], Any] = lambda *_: None,
+    advance: Callable[[Any, int], None] = lambda *_: None,
 ) -> dict[str, Any]:
     """Write a year of contacts, cases and repeat asks; return the truth file's crm part and effects."""
     slow_code = understaffed
     history = CrmHistory(rng=rng, ids=ids, now=now, services=services, agencies=agencies,
                          slow_region=regions[slow_code])
     totals: Counter[str] = Counter()
-    for start in range(0, len(persons), BATCH):
-        for person_id, region_id in persons[start:start + BATCH]:
-            history.person(person_id, region_id)
-        totals.update(interactions=len(history.interactions), cases=len(history.cases),
-                      repeat_asks=len(history.repeat_asks), complaints=sum(c["is_complaint"] for c in history.cases))
-        with unit_of_work(factory) as session:
+    task = start("A year of contacts and cases", len(persons))
+    with unit_of_work(factory) as session:  # one transaction for the layer
+        for first in range(0, len(persons), BATCH):
+            for person_id, region_id in persons[first:first + BATCH]:
+                history.person(person_id, region_id)
+            totals.update(interactions=len(history.interactions), cases=len(history.cases),
+                          repeat_asks=len(history.repeat_asks),
+                          complaints=sum(c["is_complaint"] for c in history.cases))
             history.flush(session)
+            advance(task, len(persons[first:first + BATCH]))
     median = {slow: round(statistics.median(d), 2) if d else None for slow, d in history.durations.items()}
     effect = {
         "name": "understaffed_offices",
@@ -231,7 +236,8 @@ def generate_crm(
 
 
 def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID], understaffed: str,
-        now: datetime, ids: Any) -> dict[str, Any]:
+        now: datetime, ids: Any, start: Callable[[str, int], Any] = lambda *_: None,
+        advance: Callable[[Any, int], None] = lambda *_: None) -> dict[str, Any]:
     """Give the demo country a year of CRM history (the generator's CRM step)."""
     with unit_of_work(factory) as session:
         services = [ServiceRow(s.id, s.code, s.agency_id, s.department_id, s.sla_hours)
@@ -241,4 +247,4 @@ def run(*, factory: sessionmaker[Session], seed: int, region_ids: dict[str, UUID
         persons = [(r.id, r.region_id) for r in registry.person_records(session=session)]
     return generate_crm(factory=factory, rng=seeded(seed, "crm"), ids=ids, now=now, persons=persons,
                         services=services, agencies=agencies, regions=region_ids,
-                        understaffed=understaffed)
+                        understaffed=understaffed, start=start, advance=advance)

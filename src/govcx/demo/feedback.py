@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -113,7 +114,9 @@ def _draw(rng: random.Random, *, long_wait: bool, asks: int, switched: bool, lat
 
 
 def generate(*, factory: sessionmaker[Session], seed: int, clock: Clock, region_ids: dict[str, UUID],
-             understaffed: str, people_by_region: Counter[str], people: int) -> dict[str, Any]:
+             understaffed: str, people_by_region: Counter[str], people: int,
+             start: Callable[[str, int], Any] = lambda *_: None,
+             advance: Callable[[Any, int], None] = lambda *_: None) -> dict[str, Any]:
     """Add one survey per agency and a year of answers; return what the truth file says about them."""
     rng = seeded(seed, "feedback")
     with unit_of_work(factory) as session:
@@ -137,9 +140,10 @@ def generate(*, factory: sessionmaker[Session], seed: int, clock: Clock, region_
 
     count = max(MIN_RESPONSES, round(people * RESPONSES_PER_PERSON))
     made = invited = 0
-    for start in range(0, count, BATCH):
+    task = start("A year of survey answers", count)
+    for first in range(0, count, BATCH):
         responses, invitations = [], []
-        for n in range(start, min(count, start + BATCH)):
+        for n in range(first, min(count, first + BATCH)):
             agency, svc = rng.choice(services)
             region = rng.choices(region_codes, weights)[0]
             day = FIRST_DAY + timedelta(days=rng.randrange(365))
@@ -182,6 +186,7 @@ def generate(*, factory: sessionmaker[Session], seed: int, clock: Clock, region_
             feedback.import_invitations(session=session, rows=invitations)
             made += feedback.import_responses(session=session, rows=responses)
         invited += len(invitations)
+        advance(task, len(responses))
     return {
         "responses": made, "invitations": invited, "first_day": FIRST_DAY.isoformat(),
         "last_day": (REFERENCE_DATE - timedelta(days=1)).isoformat(),

@@ -7,6 +7,7 @@ so the portal, the staff page and an e-mail show the same two recommendations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +20,6 @@ from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.crypto import FieldCipher
 from govcx.core.db import unit_of_work
-from govcx.core.pagination import PageParams
 from govcx.core.signing import Signer
 from govcx.demo.population import seeded
 from govcx.notify import defaults, recommend, schemas, service
@@ -27,7 +27,7 @@ from govcx.notify.models import NotifyChannel, Topic
 from govcx.notify.senders import FileEmailSender, FileSender, Senders
 from govcx.notify.worker import Worker
 from govcx.registry import service as registry
-from govcx.registry.models import Channel, Person
+from govcx.registry.models import Channel
 from govcx.vault import schemas as vault_schemas
 from govcx.vault import service as vault
 
@@ -47,7 +47,7 @@ _FIRST = {Channel.EMAIL: NotifyChannel.EMAIL, Channel.SMS: NotifyChannel.SMS, Ch
           Channel.PHONE: NotifyChannel.SMS}
 
 
-def _preference(person: Person, rng: Any) -> dict[str, Any]:
+def _preference(person: Any, rng: Any) -> dict[str, Any]:
     first = _FIRST.get(person.preferred_channel, NotifyChannel.INBOX)
     channels = list(dict.fromkeys([first, NotifyChannel.INBOX, NotifyChannel.EMAIL]))
     quiet = rng.random() < 0.25
@@ -87,7 +87,8 @@ def _citizen_story(session: Session, *, settings: Settings, clock: Clock, cipher
 
 
 def generate_notify(*, settings: Settings, factory: sessionmaker[Session], clock: Clock, cipher: FieldCipher,
-                    seed: int, citizen_national_id: str | None) -> dict[str, Any]:
+                    seed: int, citizen_national_id: str | None, start: Callable[[str, int], Any] = lambda *_: None,
+                    advance: Callable[[Any, int], None] = lambda *_: None) -> dict[str, Any]:
     """Fill the notify domain; return what the truth file says about it."""
     rng = seeded(seed, "notify")
     with unit_of_work(factory) as session:
@@ -102,18 +103,18 @@ def generate_notify(*, settings: Settings, factory: sessionmaker[Session], clock
                 rules += 1
     people = opted_out = 0
     case_updates: list[UUID] = []
-    cursor: str | None = None
-    while True:
-        with unit_of_work(factory) as session:
-            batch, cursor = registry.search_persons(session=session, cipher=cipher, q=None, region_id=None,
-                                                    page=PageParams(cursor=cursor, limit=PAGE))
+    with unit_of_work(factory) as session:
+        persons = registry.person_records(session=session)  # in id order, so a seed draws the same choices
+    task = start("Notification preferences and messages", len(persons))
+    with unit_of_work(factory) as session:
+        for i in range(0, len(persons), PAGE):
+            batch = persons[i:i + PAGE]
             rows = [_preference(p, rng) for p in batch]
             service.import_preferences(session=session, rows=rows, clock=clock)
-        people += len(rows)
-        opted_out += sum(1 for r in rows if r["opted_out"])
-        case_updates += [p.id for p in batch if rng.random() < CASE_UPDATE_SHARE]
-        if cursor is None:
-            break
+            people += len(rows)
+            opted_out += sum(1 for r in rows if r["opted_out"])
+            case_updates += [p.id for p in batch if rng.random() < CASE_UPDATE_SHARE]
+            advance(task, len(batch))
     skipped = 0
     with unit_of_work(factory) as session:
         employ = registry.get_agency_by_code(session=session, code="EMPLOY")

@@ -103,10 +103,17 @@ def import_preferences(*, session: Session, rows: list[dict[str, Any]], clock: C
     """Store many people's preferences at once (bulk loads such as the demo); return how many."""
     if rows:
         now = clock.now()
-        checked = [{"person_id": r["person_id"], "updated_at": now, "muted_rules": [],
-                    **schemas.PreferenceUpdate(**{k: v for k, v in r.items() if k != "person_id"}).model_dump(
-                        mode="json")} for r in rows]
-        session.execute(insert(NotificationPreference), checked)
+        # Many people share the same choices: each distinct set is validated once, not once per person.
+        checked_choices: dict[str, dict[str, Any]] = {}
+        checked = []
+        for r in rows:
+            choices = {k: v for k, v in r.items() if k != "person_id"}
+            key = repr(sorted(choices.items()))
+            if key not in checked_choices:
+                checked_choices[key] = schemas.PreferenceUpdate(**choices).model_dump(mode="json")
+            checked.append({"person_id": r["person_id"], "updated_at": now, "muted_rules": [],
+                            **checked_choices[key]})
+        session.execute(insert(NotificationPreference.__table__), checked)
     return len(rows)
 
 

@@ -159,7 +159,7 @@ def import_households(*, session: Session, region_ids: list[UUID | None], clock:
         _require_exists(session, Region, region_id, "Region")
     now = clock.now()
     if ids:
-        session.execute(insert(Household), [
+        session.execute(insert(Household.__table__), [
             {"id": ident, "region_id": region_id, "created_at": now}
             for ident, region_id in zip(ids, region_ids, strict=True)
         ])
@@ -459,7 +459,7 @@ def import_persons(
     if clash is not None:
         raise Conflict("The import holds a national id that is already registered.")
     if values:
-        session.execute(insert(Person), values)
+        session.execute(insert(Person.__table__), values)
     return ids
 
 
@@ -482,15 +482,17 @@ def import_organizations(
     if clash is not None:
         raise Conflict("The import holds a business id that is already registered.")
     if values:
-        session.execute(insert(Organization), values)
+        session.execute(insert(Organization.__table__), values)
     return ids
 
 
 def person_records(*, session: Session) -> list[Any]:
-    """Every person's id, region, names, birth date, address and e-mail, in id order (bulk work: no ORM rows)."""
+    """Every person's id, region, names, birth date, address, e-mail and preferred channel and language, in id
+    order (bulk work: no ORM rows)."""
     return list(session.execute(
         select(Person.id, Person.region_id, Person.given_name, Person.family_name, Person.birth_date,
-               Person.street_address, Person.postal_code, Person.locality, Person.email).order_by(Person.id)
+               Person.street_address, Person.postal_code, Person.locality, Person.email, Person.preferred_channel,
+               Person.preferred_language).order_by(Person.id)
     ))
 
 

@@ -268,7 +268,7 @@ def import_facts(*, session: Session, rows: list[ImportedFact], cipher: FieldCip
             **_stored_value(cipher, attribute, row.subject_id, row.value),
         })
     if values:
-        session.execute(insert(Fact), values)
+        session.execute(insert(Fact.__table__), values)
     return len(values)
 
 
