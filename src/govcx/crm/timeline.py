@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from govcx.core.timeline import TimelineEntry, TimelineQuery
 from govcx.crm.models import Case, CaseEvent, CaseEventKind, Interaction
-from govcx.crm.service import STATUS_WORDS, duration_minutes
+from govcx.crm.service import STATUS_WORDS
 from govcx.registry import service as registry
 
 _I, _C, _E = Interaction.__table__.c, Case.__table__.c, CaseEvent.__table__.c
@@ -73,20 +73,18 @@ def _service_namer(session: Session) -> Callable[[UUID | None], str | None]:
 
 def interaction_entries(*, session: Session, query: TimelineQuery) -> Iterator[TimelineEntry]:
     """The person's interactions as timeline entries, newest first."""
-    service_name = _service_namer(session)
-    for i in _rows(session, _interactions, query):
-        visible = i.notes_shared or query.viewer.sees_private_of(i.agency_id)
-        name = service_name(i.service_id)
-        about = f" about {name}" if name is not None else ""
-        minutes = duration_minutes(i)
-        detail = [f"Outcome: {i.outcome.value.replace('_', ' ')}"]
-        if minutes is not None:
-            detail.append(f"{minutes:g} minutes")
-        if visible and i.notes:
-            detail.append(f"Notes: {i.notes}")
-        yield TimelineEntry(at=i.started_at, type="interaction", source="crm", agency_id=i.agency_id,
-                            channel=i.channel, title=f"Contact by {i.channel.value.replace('_', ' ')}{about}",
-                            detail=". ".join(detail), ref=f"/api/v1/interactions/{i.id}")
+    service_name, viewer = _service_namer(session), query.viewer
+    for id_, agency_id, service_id, channel, started_at, ended_at, outcome, notes, notes_shared in _rows(
+            session, _interactions, query):
+        name = service_name(service_id)
+        detail = [f"Outcome: {outcome.value.replace('_', ' ')}"]
+        if ended_at is not None:
+            detail.append(f"{round((ended_at - started_at).total_seconds() / 60, 1):g} minutes")
+        if notes and (notes_shared or viewer.sees_private_of(agency_id)):
+            detail.append(f"Notes: {notes}")
+        yield TimelineEntry(at=started_at, type="interaction", source="crm", agency_id=agency_id, channel=channel,
+                            title=f"Contact by {channel.value.replace('_', ' ')}{f' about {name}' if name else ''}",
+                            detail=". ".join(detail), ref=f"/api/v1/interactions/{id_}")
 
 
 def case_entries(*, session: Session, query: TimelineQuery) -> Iterator[TimelineEntry]:
