@@ -1,14 +1,15 @@
 """CRM figures: the person timeline, and Open311 filing beside the service layer.
 
-(a) `GET /api/v1/persons/{id}/timeline` (the newest 100 entries, and all 1,000 in two pages of 500)
-    for a person with 1,000 entries (700 contacts, 100 cases with 3 history lines each), on the
-    real govcx app under uvicorn, beside `GET /api/v1/persons/{id}` of the same person on the same
-    server (the cheapest read govcx has): sequential keep-alive requests, after a warm-up.
+(a) `GET /api/v1/persons/{id}/timeline` (the newest 100 entries) for a person with 1,000 and one
+    with 10,000 entries behind it (70 % contacts, 10 % cases with 3 history lines each), on the
+    real govcx app under uvicorn, each beside `GET /api/v1/persons/{id}` of the same person on the
+    same server (the cheapest read govcx has), the two requests alternating: sequential keep-alive
+    requests, after a warm-up.
 (b) Open311 `POST /open311/v2/requests.json` (form-encoded, api_key) on the same server, beside
     `crm.service.file_case` of the same case called in-process, one unit of work (one commit) per
     case: the bare insert through the service layer, with routing and SLA but no HTTP.
 
-    python benchmarks/crm.py [--people 2000] [--requests 1000] [--store sqlite|postgresql]
+    python benchmarks/crm.py [--people 2000] [--requests 1000] [--entries 1000,10000] [--store sqlite|postgresql]
 
 Everything runs on 127.0.0.1 in a temporary directory (or PostgreSQL schema), removed at the end.
 """
@@ -49,21 +50,21 @@ from govcx.registry import service as registry  # noqa: E402
 from govcx.registry.models import Channel  # noqa: E402
 
 WARM_UP = 50
-CONTACTS, CASES = 700, 100  # 700 + 100 x 3 history lines = 1,000 timeline entries
 
 
-def give_history(factory, person_id: UUID, svc) -> None:  # noqa: ANN001
-    """Give one person 1,000 timeline entries over the last year, in bulk."""
+def give_history(factory, person_id: UUID, svc, entries: int = 1_000) -> None:  # noqa: ANN001
+    """Give one person `entries` timeline entries over the last year, in bulk (70 % contacts, 30 % case lines)."""
     rng, now = random.Random(3), datetime.now(UTC)
     interactions, cases, events = [], [], []
-    for _ in range(CONTACTS):
+    contacts, case_count = entries * 7 // 10, entries // 10
+    for _ in range(contacts):
         at = now - timedelta(minutes=rng.uniform(0, 525_600))
         interactions.append({"id": new_id(), "person_id": person_id, "organization_id": None,
                              "agency_id": svc.agency_id, "service_id": svc.id, "touchpoint": None, "staff_id": None,
                              "channel": rng.choice(list(Channel)), "started_at": at,
                              "ended_at": at + timedelta(minutes=10), "outcome": Outcome.RESOLVED, "notes": "n",
                              "notes_shared": False, "case_id": None, "created_at": at})
-    for _ in range(CASES):
+    for _ in range(case_count):
         at = now - timedelta(minutes=rng.uniform(0, 525_600))
         case_id = new_id()
         cases.append({"id": case_id, "token": new_id(), "person_id": person_id, "organization_id": None,
@@ -84,35 +85,50 @@ def give_history(factory, person_id: UUID, svc) -> None:  # noqa: ANN001
                                repeat_asks=[])
 
 
-def timed_gets(client: httpx.Client, label: str, paths: list[str], requests: int, check) -> Timings:  # noqa: ANN001
-    for path in paths * (WARM_UP // len(paths)):
-        client.get(path).raise_for_status()
-    timings = Timings(label, [])
-    for _ in range(requests):
-        started = time.perf_counter()
-        answers = [client.get(path) for path in paths]
-        timings.seconds.append(time.perf_counter() - started)
-        for answer in answers:
-            if answer.status_code != 200:
-                raise SystemExit(f"{label} answered {answer.status_code}: {answer.text[:300]}")
-        check(answers)
-    return timings
-
-
 def walk_all(client: httpx.Client, path: str) -> int:
-    first = client.get(path, params={"limit": 500}).json()
-    second = client.get(path, params={"limit": 500, "before": first["next_before"]}).json()
-    return len(first["items"]) + len(second["items"])
+    """Count a timeline's entries, page by page (500 at a time)."""
+    count, params = 0, {"limit": 500}
+    while True:
+        answer = client.get(path, params=params)
+        if answer.status_code != 200:
+            raise SystemExit(f"{path} answered {answer.status_code}: {answer.text[:300]}")
+        page = answer.json()
+        count += len(page["items"])
+        if page["next_before"] is None:
+            return count
+        params = {"limit": 500, "before": page["next_before"]}
+
+
+def timeline_beside_person(client: httpx.Client, person_id: UUID, entries: int,
+                           requests: int) -> tuple[Timings, Timings]:
+    """The newest 100 of `entries` and the same person's record, alternating on one connection."""
+    timeline, person = f"/api/v1/persons/{person_id}/timeline", f"/api/v1/persons/{person_id}"
+    if walk_all(client, timeline) != entries or len(client.get(timeline).json()["items"]) != min(entries, 100):
+        raise SystemExit(f"The person's timeline does not hold {entries:,} entries.")
+    t_page, t_person = Timings(f"timeline, newest 100 of {entries:,}", []), Timings("person", [])
+    for _ in range(WARM_UP):
+        client.get(timeline).raise_for_status()
+        client.get(person).raise_for_status()
+    for _ in range(requests):
+        for path, timings in ((timeline, t_page), (person, t_person)):
+            started = time.perf_counter()
+            answer = client.get(path)
+            timings.seconds.append(time.perf_counter() - started)
+            if answer.status_code != 200:
+                raise SystemExit(f"{path} answered {answer.status_code}: {answer.text[:300]}")
+    return t_page, t_person
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=2_000)
     parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--entries", default="1000,10000", help="timeline sizes, comma-separated")
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    sizes = [int(n) for n in args.entries.split(",")]
     command = shlex.join(["python", "benchmarks/crm.py", "--people", str(args.people), "--requests",
-                          str(args.requests), "--store", args.store])
+                          str(args.requests), "--entries", args.entries, "--store", args.store])
 
     with tempfile.TemporaryDirectory(prefix="govcx-bench-") as tmp, (
         postgres_schema() if args.store == "postgresql" else contextlib.nullcontext(None)
@@ -123,13 +139,15 @@ def main() -> None:
         engine = make_engine(settings.resolved_database_url)
         factory = make_session_factory(engine)
         cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
-        with unit_of_work(factory) as session:
-            # A person of their own, so the figure is for exactly 1,000 entries.
-            person_id = registry.create_person(session=session, cipher=cipher, clock=SystemClock(), data=(
-                registry_schemas.PersonCreate(national_id="BENCH-0001", given_name="Bea", family_name="Bench",
-                                              birth_date=date(1980, 1, 1)))).id
-            svc = next(s for _, ss in registry.catalogue(session=session) for s in ss if s.department_id)
-        give_history(factory, person_id, svc)
+        people: dict[int, UUID] = {}
+        for number, entries in enumerate(sizes, start=1):
+            with unit_of_work(factory) as session:
+                # A person of their own for each size, so each figure is for exactly that many entries.
+                people[entries] = registry.create_person(session=session, cipher=cipher, clock=SystemClock(), data=(
+                    registry_schemas.PersonCreate(national_id=f"BENCH-{number:04d}", given_name="Bea",
+                                                  family_name="Bench", birth_date=date(1980, 1, 1)))).id
+                svc = next(s for _, ss in registry.catalogue(session=session) for s in ss if s.department_id)
+            give_history(factory, people[entries], svc, entries)
         key = json.loads(result.credentials_path.read_text())["api_keys"][0]
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVCX_", "BARE_"))}
@@ -140,22 +158,8 @@ def main() -> None:
             base = running.enter_context(server("govcx", ["govcx.app:create_app", "--factory"], env=govcx_env,
                                                 log=Path(tmp) / "govcx.log"))
             client = running.enter_context(httpx.Client(base_url=base, headers={"X-API-Key": key["key"]}, timeout=30))
-            timeline = f"/api/v1/persons/{person_id}/timeline"
-            if walk_all(client, timeline) != 1_000:
-                raise SystemExit("The person's timeline does not hold 1,000 entries.")
-
-            def newest_100(answers: list[httpx.Response]) -> None:
-                assert len(answers[0].json()["items"]) == 100
-
-            t_page = timed_gets(client, "timeline, newest 100", [timeline], args.requests, newest_100)
-            t_all = Timings("timeline, all 1,000", [])
-            for _ in range(max(args.requests // 5, 20)):
-                started = time.perf_counter()
-                count = walk_all(client, timeline)
-                t_all.seconds.append(time.perf_counter() - started)
-                assert count == 1_000
-            t_person = timed_gets(client, "person", [f"/api/v1/persons/{person_id}"], args.requests,
-                                  lambda answers: None)
+            timelines = {entries: timeline_beside_person(client, person_id, entries, args.requests)
+                         for entries, person_id in people.items()}
 
             # Open311 over HTTP, then the same case through the service layer in-process.
             form = {"api_key": key["key"], "service_code": svc.code, "lat": "60.1", "long": "24.9",
@@ -190,11 +194,11 @@ def main() -> None:
     print(f"$ {command}")
     print(f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, {args.store} "
           f"store, {args.people:,}-person demo country, sequential keep-alive requests, one uvicorn worker")
-    print(line("GET timeline, 1,000 entries, newest 100", t_page))
-    print(line("GET timeline, all 1,000 (2 pages of 500)", t_all))
-    print(line("GET /api/v1/persons/{id}, same person", t_person))
-    print(f"{'timeline newest 100 / person read':44s} p50 {t_page.quantile(0.5) / t_person.quantile(0.5):6.2f}x"
-          f"       p99 {t_page.quantile(0.99) / t_person.quantile(0.99):6.2f}x")
+    for entries, (t_page, t_person) in timelines.items():
+        print(line(f"GET timeline, newest 100 of {entries:,} entries", t_page))
+        print(line("GET /api/v1/persons/{id}, same person", t_person))
+        print(f"{'timeline newest 100 / person read':44s} p50 {t_page.quantile(0.5) / t_person.quantile(0.5):6.2f}x"
+              f"       p99 {t_page.quantile(0.99) / t_person.quantile(0.99):6.2f}x")
     print(line("Open311 POST /requests.json", t_post))
     print(line("crm.service.file_case, one commit each", t_bare))
     print(f"{'Open311 / service layer':44s} {t_post.per_second / t_bare.per_second:6.2f}x req/s   "

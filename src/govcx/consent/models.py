@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govcx.core.db import Base, text_enum
@@ -76,9 +76,13 @@ class ConsentEvent(Base):
     """One change of a consent's state; rows are only ever added."""
 
     __tablename__ = "consent_event"
+    # The person's timeline reads "newest N changes of this person" straight off this index.
+    __table_args__ = (Index("ix_consent_event_subject_at", "subject_id", "at", "id"),)
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     consent_id: Mapped[UUID] = mapped_column(ForeignKey("consent.id"), index=True)
+    # The consent's person, copied onto each change (a consent never changes person).
+    subject_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"))
     at: Mapped[datetime]
     from_status: Mapped[str | None] = mapped_column(String(32))  # plain text: one CHECK per table and name
     to_status: Mapped[ConsentStatus] = mapped_column(text_enum(ConsentStatus))

@@ -121,14 +121,19 @@ def registered_types() -> list[str]:
 
 
 def entries(*, session: Session, query: TimelineQuery) -> list[TimelineEntry]:
-    """Return the newest `query.limit` entries from every provider, merged newest first."""
-    streams = [
-        list(provider(session=session, query=query))
-        for types, provider in _entries
-        if query.types is None or types & query.types
-    ]
-    merged = heapq.merge(*streams, key=_newest_first_key)
-    return list(itertools.islice(merged, query.limit))
+    """Return the newest `query.limit` entries from every provider, merged newest first.
+
+    Streams are merged as they come: an entry a provider would give past the page is never built.
+    """
+    streams = [iter(provider(session=session, query=query))
+               for types, provider in _entries if query.types is None or types & query.types]
+    try:
+        return list(itertools.islice(heapq.merge(*streams, key=_newest_first_key), query.limit))
+    finally:
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # a provider's open cursor ends with the page, not whenever it is collected
 
 
 def facts(*, session: Session, person_id: UUID, viewer: TimelineViewer) -> list[HeldFact]:

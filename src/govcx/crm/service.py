@@ -141,7 +141,8 @@ def list_routing_rules(*, session: Session, agency_id: UUID, page: PageParams) -
 
 def _event(case: Case, kind: CaseEventKind, *, agency_id: UUID, staff_id: UUID | None, at: datetime,
            **fields: object) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, kind=kind, agency_id=agency_id, staff_id=staff_id, at=at, **fields)
+    event = CaseEvent(case_id=case.id, person_id=case.person_id, kind=kind, agency_id=agency_id, staff_id=staff_id,
+                      at=at, **fields)
     case.events.append(event)
     return event
 
@@ -436,18 +437,6 @@ STATUS_WORDS = {
 }
 
 
-def service_names(session: Session) -> dict[UUID, str]:
-    # The catalogue is small (hundreds of services): one read per request beats a join per row.
-    if _SERVICE_NAMES not in session.info:
-        session.info[_SERVICE_NAMES] = {
-            s.id: s.name for _, services in registry.catalogue(session=session) for s in services
-        }
-    return session.info[_SERVICE_NAMES]
-
-
-_SERVICE_NAMES = "crm_service_names"
-
-
 def cases_of_person(*, session: Session, person_id: UUID) -> list[Case]:
     """Return a person's cases, newest first (for the person's own page)."""
     return list(session.scalars(select(Case).where(Case.person_id == person_id).order_by(Case.opened_at.desc())))
@@ -474,14 +463,16 @@ def person_timeline(
     limit: int = 100,
 ) -> schemas.TimelineRead:
     """Merge every domain's entries about a person, newest first, with the facts held (never their values)."""
-    registry.get_person(session=session, person_id=person_id)
+    # Held while the page is built: the registry's facts read the same person from the session, not again.
+    _person = registry.get_person(session=session, person_id=person_id)
     query = TimelineQuery(person_id=person_id, viewer=viewer, agency_id=agency_id, channel=channel,
                           types=frozenset(types) if types else None, before=before, limit=limit)
     entries = timeline_entries(session=session, query=query)
-    names = {a.id: a.name for a in registry.all_agencies(session=session)}
+    names = registry.agency_names(session=session, wanted={e.agency_id for e in entries if e.agency_id is not None})
     return schemas.TimelineRead(
         person_id=person_id,
-        items=[schemas.TimelineEntryRead(**{**e.__dict__, "agency_name": names.get(e.agency_id, "")})
+        # Entries are typed by their providers already; checking a page of them again field by field costs.
+        items=[schemas.TimelineEntryRead.model_construct(**e.__dict__, agency_name=names.get(e.agency_id, ""))
                for e in entries],
         facts=[schemas.HeldFactRead(**f.__dict__) for f in timeline_facts(session=session, person_id=person_id,
                                                                            viewer=viewer)],
@@ -519,8 +510,14 @@ def import_history(
 ) -> None:
     """Load already-checked history in bulk (the demo country, a migration from an old CRM).
 
-    Rows are column dicts with their ids; no routing, SLA or permission rules run here.
+    Rows are column dicts with their ids; no routing, SLA or permission rules run here. A history
+    line without `person_id` gets its case's.
     """
+    persons = {c["id"]: c.get("person_id") for c in cases}
+    unknown = {e["case_id"] for e in case_events if "person_id" not in e and e["case_id"] not in persons}
+    if unknown:
+        persons.update(session.execute(select(Case.id, Case.person_id).where(Case.id.in_(unknown))).all())
+    case_events = [e if "person_id" in e else {**e, "person_id": persons.get(e["case_id"])} for e in case_events]
     for model, rows in ((Case, cases), (CaseEvent, case_events), (Interaction, interactions),
                         (RepeatAsk, repeat_asks)):
         if rows:

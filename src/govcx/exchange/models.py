@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govcx.core.db import Base, text_enum
@@ -50,12 +50,14 @@ class AccessLogEntry(Base):
     """
 
     __tablename__ = "access_log_entry"
+    # A person's newest decisions first, read off the index however many there are (the timeline, /me).
+    __table_args__ = (Index("ix_access_log_entry_subject_seq", "subject_id", "seq"),)
 
     # On SQLite an INTEGER primary key is the rowid itself, so reading in `seq` order is a plain table scan.
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                      autoincrement=False)
     at_us: Mapped[int] = mapped_column(BigInteger)
-    subject_id: Mapped[UUID] = mapped_column(index=True)
+    subject_id: Mapped[UUID]
     requester_agency_id: Mapped[UUID]
     service_id: Mapped[UUID | None]
     purpose: Mapped[str] = mapped_column(String(64))

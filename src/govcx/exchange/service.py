@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import itertools
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -399,8 +400,8 @@ def access_log_for(
     return _log_reads(session, rows), cursor
 
 
-def _log_reads(session: Session, rows: list[AccessLogEntry]) -> list[schemas.AccessLogEntryRead]:
-    agencies = {a.id: a.name for a in registry.all_agencies(session=session)}
+def _log_reads(session: Session, rows: list[Any]) -> list[schemas.AccessLogEntryRead]:
+    agencies = registry.agency_names(session=session, wanted={r.requester_agency_id for r in rows})
     purposes = consent.names_of_consents(session=session, consent_ids={r.consent_id for r in rows if r.consent_id})
     citations = consent.citations_of(session=session,
                                      legal_basis_ids={r.legal_basis_id for r in rows if r.legal_basis_id})
@@ -423,13 +424,24 @@ def uses_for_subject(
     *, session: Session, person_id: UUID, requester_agency_id: UUID | None, before: datetime | None, limit: int
 ) -> list[schemas.AccessLogEntryRead]:
     """The person's access-log entries, newest first (optionally one requester's, only before a time)."""
-    stmt = select(AccessLogEntry).where(AccessLogEntry.subject_id == person_id)
-    if requester_agency_id is not None:
-        stmt = stmt.where(AccessLogEntry.requester_agency_id == requester_agency_id)
-    if before is not None:
-        stmt = stmt.where(AccessLogEntry.at_us < to_micros(before))
-    rows = list(session.scalars(stmt.order_by(AccessLogEntry.seq.desc()).limit(limit)))
+    # Core rows, not log objects, off the (subject, seq) index: the timeline reads this on every page.
+    rows = list(session.connection().execute(_uses(requester_agency_id is not None, before is not None), {
+        "person_id": person_id, "requester": requester_agency_id,
+        "before": to_micros(before) if before is not None else None, "limit": limit}))
     return _log_reads(session, rows)
+
+
+@functools.cache
+def _uses(by_requester: bool, before: bool) -> Select[Any]:
+    log = AccessLogEntry.__table__.c
+    stmt = select(log.seq, log.at_us, log.requester_agency_id, log.service_id, log.purpose, log.attributes,
+                  log.decision, log.reason, log.consent_id, log.legal_basis_id, log.request_id
+                  ).where(log.subject_id == bindparam("person_id"))
+    if by_requester:
+        stmt = stmt.where(log.requester_agency_id == bindparam("requester"))
+    if before:
+        stmt = stmt.where(log.at_us < bindparam("before"))
+    return stmt.order_by(log.seq.desc()).limit(bindparam("limit"))
 
 
 # Verifying the whole chain -----------------------------------------------------------------------

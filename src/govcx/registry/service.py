@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -9,6 +10,7 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from govcx.core.auth import Actor, authorize
+from govcx.core.cache import RarelyChanging
 from govcx.core.accounts import Scope
 from govcx.core.clock import Clock
 from govcx.core.crypto import FieldCipher, Sealed
@@ -251,7 +253,32 @@ def update_agency(*, session: Session, agency_id: UUID, data: schemas.AgencyUpda
     for field, value in changes.items():
         setattr(agency, field, value if value is not None or field == "parent_id" else "")
     session.flush()
+    _AGENCY_NAMES.forget(session)
     return agency
+
+
+_AGENCY_NAMES: RarelyChanging[UUID, str] = RarelyChanging(
+    lambda session: dict(session.execute(select(Agency.__table__.c.id, Agency.__table__.c.name)).all()))
+_SERVICE_NAMES: RarelyChanging[UUID, str] = RarelyChanging(
+    lambda session: dict(session.execute(select(Service.__table__.c.id, Service.__table__.c.name)).all()))
+_ATTRIBUTE_NAMES: RarelyChanging[str, str] = RarelyChanging(
+    lambda session: dict(session.execute(select(DataAttribute.__table__.c.key, DataAttribute.__table__.c.name))
+                         .all()))
+
+
+def agency_names(*, session: Session, wanted: Collection[UUID] = ()) -> Mapping[UUID, str]:
+    """Every agency's name by id, cached per process (a rename shows at once here, elsewhere within 30 s)."""
+    return _AGENCY_NAMES.get(session, wanted)
+
+
+def service_names(*, session: Session, wanted: Collection[UUID] = ()) -> Mapping[UUID, str]:
+    """Every catalogue service's name by id, retired ones too, cached like `agency_names`."""
+    return _SERVICE_NAMES.get(session, wanted)
+
+
+def attribute_names(*, session: Session, wanted: Collection[str] = ()) -> Mapping[str, str]:
+    """Every data attribute's name by key (attributes are never renamed), cached like `agency_names`."""
+    return _ATTRIBUTE_NAMES.get(session, wanted)
 
 
 def list_agencies(*, session: Session, page: PageParams) -> tuple[list[Agency], str | None]:
@@ -337,6 +364,7 @@ def update_service(
         setattr(service, field, value)
     service.updated_at = clock.now()
     session.flush()
+    _SERVICE_NAMES.forget(session)
     return service
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from govcx.core.clock import Clock
@@ -121,17 +122,14 @@ class _Names:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._agencies: dict[UUID, str] = {}
         self._organizations: dict[UUID, str] = {}
 
-    def of(self, fact: Fact) -> tuple[str, UUID | None, str]:
+    def of(self, fact: Any) -> tuple[str, UUID | None, str]:
         if fact.self_declared:
             return "self", None, SELF
         if fact.source_agency_id is not None:
             agency_id = fact.source_agency_id
-            if agency_id not in self._agencies:
-                self._agencies[agency_id] = registry.get_agency(session=self._session, agency_id=agency_id).name
-            return "agency", agency_id, self._agencies[agency_id]
+            return "agency", agency_id, registry.agency_names(session=self._session, wanted=(agency_id,))[agency_id]
         org_id = fact.source_organization_id
         if org_id is not None and org_id not in self._organizations:
             self._organizations[org_id] = registry.get_organization(session=self._session, organization_id=org_id).name
@@ -166,19 +164,24 @@ def current_facts(
     return [_read(f, attributes, names, cipher) for f in facts]
 
 
+_HELD = (select(Fact.__table__.c.attribute_key, Fact.__table__.c.self_declared, Fact.__table__.c.source_agency_id,
+                Fact.__table__.c.source_organization_id, Fact.__table__.c.recorded_at)
+         .where(Fact.__table__.c.subject_id == bindparam("subject_id"), Fact.__table__.c.is_current.is_(True))
+         .order_by(Fact.__table__.c.attribute_key))
+
+
 def held_attributes(*, session: Session, subject_id: UUID) -> list[schemas.HeldAttribute]:
     """Which attributes government holds about a subject, and from which source, without the values.
 
     Enough for staff never to ask again for what is held; reading a value still goes through an
     exchange request, with its consent or legal basis and its log entry.
     """
-    facts = session.scalars(select(Fact).where(Fact.subject_id == subject_id, Fact.is_current.is_(True))
-                            .order_by(Fact.attribute_key)).all()
-    attributes = catalogue(session=session)
+    # One Core read of the columns shown (never the values); names come from the registry's cached ones.
+    facts = session.connection().execute(_HELD, {"subject_id": subject_id}).all()
+    attributes = registry.attribute_names(session=session, wanted={f.attribute_key for f in facts})
     names = _Names(session)
     return [schemas.HeldAttribute(
-        attribute_key=f.attribute_key,
-        attribute_name=attributes[f.attribute_key].name if f.attribute_key in attributes else f.attribute_key,
+        attribute_key=f.attribute_key, attribute_name=attributes.get(f.attribute_key, f.attribute_key),
         source_name=names.of(f)[2], recorded_at=f.recorded_at,
     ) for f in facts]
 
