@@ -15,9 +15,9 @@ from govcx.core.auth import session_lifetime
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
-from govcx.core.errors import Forbidden
+from govcx.core.errors import Forbidden, NotFound
 from govcx.registry import service as registry
-from govcx.web import csrf
+from govcx.web import csrf, i18n
 from govcx.web.csrf import CsrfProtected
 from govcx.web.ratelimit import SignInLimiterDep, client_address
 from govcx.web.templating import page_router, render
@@ -123,3 +123,18 @@ def citizen_sign_in(
         error = "No registered person has that national id. Check it and try again."
     context = {"national_id": national_id, "error": error, "next": next_url}
     return render(request, "citizen_sign_in.html", context, status_code=422)
+
+
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+@router.get("/language/{code}")
+async def switch_language(code: str, settings: SettingsDep, target: NextQuery = "/") -> Response:
+    """The visible language switch: remember the choice in a cookie and go back to the page."""
+    language = i18n.supported(code)
+    if language is None:
+        raise NotFound(f"govcx is not available in '{code[:16]}'.")
+    response = _see_other(safe_next(target, "/"))
+    response.set_cookie(i18n.COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="lax",
+                        secure=settings.is_production)
+    return response

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -18,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from govcx.core.accounts import Scope
 from govcx.core.auth import Citizen, OptionalCitizen, OptionalStaff, StaffMember
-from govcx.web import csrf
+from govcx.web import csrf, i18n
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_URL = "/static/"
@@ -30,7 +31,11 @@ _env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+# Every string a page shows goes through `_()` or `{% trans %}`, translated into the request's
+# language (govcx.web.i18n); `newstyle` means `_("Hello %(name)s", name=x)` escapes `x`.
+_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def duration(minutes: int) -> str:
@@ -47,6 +52,11 @@ def long_date(value: date) -> str:
 
 
 _env.globals["static"] = lambda path: STATIC_URL + path
+_env.globals["current_language"] = i18n.current_language
+_env.globals["languages"] = i18n.LANGUAGES
+_env.filters["date"] = i18n.format_date
+_env.filters["datetime"] = i18n.format_datetime
+_env.filters["money"] = i18n.format_money
 _env.filters["minutes"] = duration
 _env.filters["longdate"] = long_date
 _env.filters["number"] = "{:,}".format
@@ -81,7 +91,15 @@ class Viewer:
 UNKNOWN = Viewer(known=False)
 
 
+def language_of(request: Request) -> str:
+    """The language this request is answered in: the switch's cookie, else what the browser asks for."""
+    return i18n.choose_language(
+        cookie=request.cookies.get(i18n.COOKIE), preference=None,
+        accept_language=request.headers.get("accept-language"))
+
+
 async def _remember_viewer(request: Request, staff: OptionalStaff, citizen: OptionalCitizen) -> Viewer:
+    i18n.set_language(language_of(request))
     viewer = Viewer(staff=staff, citizen=citizen)
     request.state.viewer = viewer
     return viewer
@@ -131,6 +149,11 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
     )
 
 
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200,
     headers: dict[str, str] | None = None,
@@ -140,6 +163,9 @@ def render(
     # and no form can be posted.
     has_session = "session" in request.scope
     viewer = viewer_of(request) if has_session else UNKNOWN
+    if not hasattr(request.state, "viewer"):
+        # Error pages are rendered outside a page router: they still speak the reader's language.
+        i18n.set_language(language_of(request))
     primary, account = _navigation(viewer, request.url.path)
     page = {
         "viewer": viewer,
@@ -147,6 +173,12 @@ def render(
         "account_nav": account,
         "csrf_token": csrf.token(request) if has_session else "",
         "csrf_field": csrf.FIELD,
+        "language": i18n.current_language(),
+        # The switch offers the other languages, each leading back to this page in that language.
+        "language_links": [
+            (code, name, f"/language/{code}?{urlencode({'next': _here(request)})}")
+            for code, name in i18n.LANGUAGES.items() if code != i18n.current_language()
+        ],
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, page, status_code=status_code, headers=headers)
