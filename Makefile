@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PEOPLE ?= 20000
 SEED ?= 7
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every string marked for translation, as a gettext template (build/messages.pot): compare it with
+# src/govcx/locale/<language>/LC_MESSAGES/*.po to find what is not translated yet (README, "Languages").
+messages: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
+		--project govcx --output-file build/messages.pot .
+	$(BIN)/python -m govcx.web.i18n untranslated build/messages.pot
 
 clean:
 	rm -rf $(VENV) govcx-data .pytest_cache

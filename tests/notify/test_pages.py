@@ -129,3 +129,19 @@ def test_bad_preferences_over_the_api_get_a_problem_and_change_nothing(client, a
     assert refused.status_code == 422 and refused.json()["detail"].startswith("Give both ends")
     assert fine.status_code == 200 and fine.json()["channels"] == ["sms", "inbox"]
     assert client.get("/api/v1/me/notification-preferences").json()["language"] == "es"
+
+
+def test_the_inbox_dates_a_message_on_the_governments_clock_in_the_readers_language(
+        client, as_citizen, uow, clock, settings, cast, templates, worker):
+    # Sent at 09:30 UTC on 16 March: still the evening of 15 March in Honolulu.
+    settings.time_zone = "Pacific/Honolulu"
+    _send(uow, clock, settings, cast.ana)
+    worker.drain()
+    as_citizen("NID-7700-1234")
+
+    english = client.get("/me/inbox").text
+    spanish = client.get("/language/es", params={"next": "/me/inbox"}).text
+
+    assert "15 March 2026 · Inbox in this portal · Reminders" in english
+    assert "15 de marzo de 2026 · Bandeja de entrada de este portal · Recordatorios" in spanish
+    assert "Bandeja de entrada" in spanish and "No enviarme más mensajes como este" in spanish

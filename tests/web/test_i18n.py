@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
 from govcx.web import i18n
 
@@ -15,28 +15,32 @@ METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "pyth
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
 
 
-def marked_messages() -> dict[str, str]:
-    """Every string marked for translation in govcx, with where it was first found."""
-    found: dict[str, str] = {}
+def marked_messages() -> dict[tuple[str | None, str | tuple[str, ...]], str]:
+    """Every string marked for translation in govcx (a plural as its forms), with where it was first found."""
+    found: dict[tuple[str | None, str | tuple[str, ...]], str] = {}
     options = {"**/templates/**.html": JINJA_OPTIONS}
     for filename, lineno, message, _comments, context in extract_from_dir(
-        SOURCE, method_map=METHODS, options_map=options,
+        SOURCE, method_map=METHODS, options_map=options, keywords={**DEFAULT_KEYWORDS, "N_": None},
     ):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid if context is None else f"{context}\x04{msgid}", f"{filename}:{lineno}")
+        if isinstance(message, tuple):
+            message = tuple(m for m in message if m)
+            message = message[0] if len(message) == 1 else message
+        if message:
+            found.setdefault((context, message), f"{filename}:{lineno}")
     return found
 
 
 def test_every_marked_string_has_a_spanish_translation() -> None:
     catalogue = i18n.translations("es")
-    missing = []
-    for msgid, where in marked_messages().items():
-        context, _sep, text = msgid.rpartition("\x04")
-        translated = catalogue.upgettext(context, text) if context else catalogue.ugettext(text)
-        if translated == text and not text.isdigit():
-            missing.append(f"{where}: {text!r}")
+    missing = [f"{where}: {msgid!r}" for (context, msgid), where in marked_messages().items()
+               if i18n.is_untranslated(catalogue, msgid, context)]
     assert not missing, "No Spanish translation for:\n" + "\n".join(sorted(missing))
+
+
+def test_plural_messages_and_marked_constants_are_checked_too() -> None:
+    messages = marked_messages()
+    assert (None, ("%(num)d day", "%(num)d days")) in messages
+    assert (None, "Offers and services you may need") in messages  # marked with N_ in notify
 
 
 def test_the_catalogue_reads_every_part(tmp_path: Path) -> None:

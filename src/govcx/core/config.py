@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,8 @@ class Settings(BaseSettings):
         default=None, description="The address people reach govcx at, for links in messages; "
         "http://HOST:PORT when unset.")
     log_level: str = "INFO"
+    time_zone: str = Field(default="UTC", description="The government's time zone (an IANA name such as "
+                           "'America/Bogota'): pages show dates and times as its clocks read them.")
     session_idle_minutes: int = Field(default=30, ge=1, description="A signed-in session ends after this long "
                                       "without a request.")
     session_max_hours: int = Field(default=8, ge=1, description="A signed-in session ends this long after "
@@ -160,6 +163,15 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often `govcx serve` signs a head of the newest entries and writes "
         "it to the witness: the most an insider could trim unseen, beside the every-1,000th-entry heads.")
     audit_witness_timeout_s: float = Field(default=5.0, gt=0, description="Time limit of one HTTP witness call.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a time zone name such as 'UTC' or 'America/New_York'.") from exc
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

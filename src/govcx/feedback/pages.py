@@ -28,6 +28,8 @@ from govcx.feedback.schemas import Dimension, KpiFilters, Period, QuestionType
 from govcx.feedback.spam import RateLimited
 from govcx.registry import service as registry
 from govcx.registry.models import Channel
+from govcx.web import i18n
+from govcx.web.i18n import gettext as _
 from govcx.web.templating import page_router, render
 
 router = page_router()
@@ -35,18 +37,6 @@ router = page_router()
 FORM_TOKEN_FIELD = "form_token"
 FORM_TOKEN_AGE = 24 * 3600
 COMMENTS_PER_PAGE = 25
-WORDS = {
-    "en": {"submit": "Send feedback", "required": "required", "optional": "optional", "error": "Please check your answers",
-           "thanks": "Thank you for your feedback", "thanks_body": "Your answers help us improve this service.",
-           "honeypot": "Leave this field empty", "choose": "Choose any that apply", "language": "Language",
-           "expired": "This form is too old to send. Reload the page and try again."},
-    "es": {"submit": "Enviar opinión", "required": "obligatorio", "optional": "opcional",
-           "error": "Revise sus respuestas", "thanks": "Gracias por su opinión",
-           "thanks_body": "Sus respuestas nos ayudan a mejorar este servicio.",
-           "honeypot": "Deje este campo vacío", "choose": "Elija todas las que correspondan", "language": "Idioma",
-           "expired": "Este formulario es demasiado antiguo. Recargue la página e inténtelo de nuevo."},
-}
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 CONTEXT_FIELDS = ("service_id", "touchpoint", "channel", "interaction_ref", "case_ref", "region_id")
 
 
@@ -57,8 +47,17 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret, salt="govcx-survey-form")
 
 
-def _language(survey: Survey, wanted: str | None) -> str:
-    return wanted if wanted in survey.languages else survey.languages[0]
+def _language(survey: Survey, wanted: str | None, request: Request | None = None) -> str:
+    """The language a survey is shown in: the one asked for, else the reader's, else the survey's first."""
+    for choice in (wanted, i18n.current_language() if request is not None else None):
+        if choice in survey.languages:
+            return choice
+    return survey.languages[0]
+
+
+def _in_language(request: Request, language: str) -> None:
+    # A survey page speaks its survey's language from top to bottom (navigation included).
+    request.state.language = i18n.supported(language) or i18n.DEFAULT_LANGUAGE
 
 
 def _question_views(survey: Survey, language: str) -> list[dict[str, Any]]:
@@ -77,10 +76,12 @@ def _survey_page(
     request: Request, *, survey: Survey, language: str, settings: Settings, action: str, embed: bool,
     context: dict[str, str], values: dict[str, Any] | None = None, error: str | None = None, status_code: int = 200,
 ) -> Response:
+    _in_language(request, language)
     return render(request, "feedback/survey.html", {
-        "survey": survey, "language": language, "words": WORDS[language], "title": survey.title[language],
+        "survey": survey, "language": language, "title": survey.title[language],
         "questions": _question_views(survey, language), "action": action, "embed": embed, "context": context,
-        "values": values or {}, "error": error, "languages": [(code, LANGUAGE_NAMES[code]) for code in survey.languages],
+        "values": values or {}, "error": error,
+        "languages": [(code, i18n.LANGUAGES.get(code, code)) for code in survey.languages],
         "form_token_field": FORM_TOKEN_FIELD, "form_token": _serializer(settings).dumps(str(survey.id)),
         "layout": "feedback/embed.html" if embed else "base.html",
     }, status_code=status_code)
@@ -119,8 +120,10 @@ async def _submit(
     try:
         _serializer(settings).loads(str(form.get(FORM_TOKEN_FIELD, "")), max_age=FORM_TOKEN_AGE)
     except BadSignature:
+        with i18n.use_language(language):
+            expired = _("This form is too old to send. Reload the page and try again.")
         return _survey_page(request, survey=survey, language=language, settings=settings, action=action, embed=embed,
-                            context=context, values=values, error=WORDS[language]["expired"], status_code=403)
+                            context=context, values=values, error=expired, status_code=403)
     try:
         data = schemas.ResponseCreate(
             survey_id=None if token else survey.id, invitation_token=token, language=language,
@@ -130,18 +133,19 @@ async def _submit(
         service.submit_response(session=session, data=data, clock=clock,
                                 source=ResponseSource.WIDGET if embed else ResponseSource.PAGE)
     except (Invalid, ValueError) as exc:
-        detail = exc.detail if isinstance(exc, Invalid) else "One of the details of this form is not valid."
+        with i18n.use_language(language):
+            detail = _(exc.detail) if isinstance(exc, Invalid) else _("One of the details of this form is not valid.")
         return _survey_page(request, survey=survey, language=language, settings=settings, action=action, embed=embed,
                             context=context, values=values, error=detail, status_code=422)
     return RedirectResponse(f"/survey/thanks?lang={language}{'&embed=1' if embed else ''}", status_code=303)
 
 
 @router.get("/survey/thanks")
-def survey_thanks(request: Request, lang: str = "en", embed: str = "") -> Response:
-    language = lang if lang in WORDS else "en"
+def survey_thanks(request: Request, lang: str = "", embed: str = "") -> Response:
+    language = i18n.supported(lang) or i18n.current_language()
+    _in_language(request, language)
     return render(request, "feedback/thanks.html", {
-        "words": WORDS[language], "language": language,
-        "layout": "feedback/embed.html" if embed == "1" else "base.html"})
+        "language": language, "layout": "feedback/embed.html" if embed == "1" else "base.html"})
 
 
 @router.get("/survey/i/{token}")
@@ -149,13 +153,13 @@ def invitation_form(request: Request, token: str, session: SessionDep, clock: Cl
                     lang: str | None = None) -> Response:
     invitation = service.open_invitation(session=session, token=token, clock=clock)
     survey = service.get_survey(session=session, survey_id=invitation.survey_id)
-    return _survey_page(request, survey=survey, language=_language(survey, lang or invitation.language),
+    return _survey_page(request, survey=survey, language=_language(survey, lang or invitation.language, request),
                         settings=settings, action=f"/survey/i/{token}", embed=False, context={})
 
 
 @router.post("/survey/i/{token}")
 async def invitation_answer(request: Request, token: str, session: SessionDep, clock: ClockDep,
-                            settings: SettingsDep, _: RateLimited) -> Response:
+                            settings: SettingsDep, _unused: RateLimited) -> Response:
     invitation = service.open_invitation(session=session, token=token, clock=clock)
     survey = service.get_survey(session=session, survey_id=invitation.survey_id)
     return await _submit(request, session=session, settings=settings, clock=clock, survey=survey, token=token,
@@ -172,13 +176,13 @@ def open_survey_form(
         raise Invalid("This survey is answered by invitation only; use the link you were sent.")
     context = {k: v for k, v in (("service_id", service_id), ("touchpoint", touchpoint), ("channel", channel),
                                  ("region_id", region_id)) if v}
-    return _survey_page(request, survey=survey, language=_language(survey, lang), settings=settings,
+    return _survey_page(request, survey=survey, language=_language(survey, lang, request), settings=settings,
                         action=f"/survey/{survey.id}", embed=embed == "1", context=context)
 
 
 @router.post("/survey/{survey_id}")
 async def open_survey_answer(request: Request, survey_id: UUID, session: SessionDep, clock: ClockDep,
-                             settings: SettingsDep, _: RateLimited) -> Response:
+                             settings: SettingsDep, _unused: RateLimited) -> Response:
     survey = service.get_survey(session=session, survey_id=survey_id)
     return await _submit(request, session=session, settings=settings, clock=clock, survey=survey, token=None,
                          action=f"/survey/{survey.id}")

@@ -20,6 +20,7 @@ from govcx.notify import recommend, schemas, service
 from govcx.notify.models import NotifyChannel, Topic
 from govcx.registry import service as registry
 from govcx.web.csrf import CsrfProtected
+from govcx.web.i18n import gettext as _
 from govcx.web.templating import page_router, render
 
 router = page_router()
@@ -28,7 +29,9 @@ NO_CHANNEL = ""
 
 
 def _labels() -> dict[str, object]:
-    return {"topics": service.TOPIC_LABELS, "channels": service.CHANNEL_LABELS,
+    # In the reader's language; each language keeps its own name, as people look for it.
+    return {"topics": {topic: _(label) for topic, label in service.TOPIC_LABELS.items()},
+            "channels": {channel: _(label) for channel, label in service.CHANNEL_LABELS.items()},
             "languages": service.LANGUAGE_LABELS}
 
 
@@ -70,7 +73,7 @@ def save_preferences(
             opted_out=[t for t in Topic if t.value not in receive],
         )
     except (ValidationError, ValueError) as exc:
-        raise Invalid("Choose at least one channel, each channel once, and whole hours for quiet hours.") from exc
+        raise Invalid(_("Choose at least one channel, each channel once, and whole hours for quiet hours.")) from exc
     service.update_preferences(session=session, person_id=me.person_id, data=data, clock=clock)
     return RedirectResponse("/me/notification-preferences?saved=1", status_code=303)
 

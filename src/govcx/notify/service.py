@@ -32,13 +32,16 @@ from govcx.notify.models import (
 )
 from govcx.registry import service as registry
 from govcx.registry.models import Person
+from govcx.web.i18n import N_
+from govcx.web.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
-TOPIC_LABELS = {Topic.OFFERS: "Offers and services you may need", Topic.CASE_UPDATES: "Updates on your cases",
-                Topic.SURVEYS: "Surveys about our services", Topic.REMINDERS: "Reminders"}
-CHANNEL_LABELS = {NotifyChannel.INBOX: "Inbox in this portal", NotifyChannel.EMAIL: "E-mail",
-                  NotifyChannel.SMS: "Text message (SMS)", NotifyChannel.POST: "Letter by post"}
+# Marked for the catalogue; pages translate them where they show them.
+TOPIC_LABELS = {Topic.OFFERS: N_("Offers and services you may need"), Topic.CASE_UPDATES: N_("Updates on your cases"),
+                Topic.SURVEYS: N_("Surveys about our services"), Topic.REMINDERS: N_("Reminders")}
+CHANNEL_LABELS = {NotifyChannel.INBOX: N_("Inbox in this portal"), NotifyChannel.EMAIL: N_("E-mail"),
+                  NotifyChannel.SMS: N_("Text message (SMS)"), NotifyChannel.POST: N_("Letter by post")}
 LANGUAGE_LABELS = {"en": "English", "es": "Español"}
 LIVE = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
 
@@ -88,7 +91,7 @@ def update_preferences(
 ) -> NotificationPreference:
     """Set how the person wants to hear from government."""
     if (data.quiet_from is None) != (data.quiet_until is None):
-        raise Invalid("Give both ends of the quiet hours, or neither.")
+        raise Invalid(_("Give both ends of the quiet hours, or neither."))
     prefs = _stored_preferences(session, person_id, clock)
     prefs.channels = [c.value for c in data.channels]
     prefs.language = data.language

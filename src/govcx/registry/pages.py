@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Query, Request
-from fastapi.responses import Response
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from govcx.core.accounts import Scope
@@ -24,7 +24,12 @@ from govcx.exchange import service as exchange
 from govcx.core.pagination import PageParams
 from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Person
+from govcx.web import i18n
 from govcx.web.charts import Feature, choropleth
+from govcx.web.csrf import CsrfProtected
+from govcx.web.i18n import N_, format_number, ngettext
+from govcx.web.i18n import gettext as _
+from govcx.web.pages import remember_language
 from govcx.web.templating import page_router, render
 
 router = page_router()
@@ -32,10 +37,10 @@ router = page_router()
 PERSONS_PER_PAGE = 25
 CONTACT_DETAILS = ["person.address", "person.email", "person.phone"]
 SEARCH_MIN_LENGTH = 2
-CHANNEL_LABELS = {
-    Channel.WEB: "Web", Channel.APP: "Mobile app", Channel.PHONE: "Phone", Channel.IN_PERSON: "In person",
-    Channel.EMAIL: "E-mail", Channel.CHAT: "Chat", Channel.MAIL: "Post", Channel.SOCIAL: "Social media",
-    Channel.SMS: "Text message",
+CHANNEL_LABELS = {  # translated where shown
+    Channel.WEB: N_("Web"), Channel.APP: N_("Mobile app"), Channel.PHONE: N_("Phone"),
+    Channel.IN_PERSON: N_("In person"), Channel.EMAIL: N_("E-mail"), Channel.CHAT: N_("Chat"), Channel.MAIL: N_("Post"),
+    Channel.SOCIAL: N_("Social media"), Channel.SMS: N_("Text message"),
 }
 
 
@@ -45,7 +50,7 @@ def masked(national_id: str) -> str:
 
 
 def channels(values: list[str]) -> str:
-    return ", ".join(CHANNEL_LABELS[Channel(v)] for v in values)
+    return ", ".join(_(CHANNEL_LABELS[Channel(v)]) for v in values)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class RecordView:
     masked_national_id: str
     region: str
     channel: str
+    language: str  # the name of the preferred language, in that language
 
 
 def _region(session: Session, region_id: UUID | None) -> str:
@@ -77,7 +83,8 @@ def _person_view(session: Session, person: Person) -> PersonView:
 def _record_view(session: Session, cipher: FieldCipher, person: Person) -> RecordView:
     read = service.person_record(cipher=cipher, person=person)
     return RecordView(person=read, masked_national_id=masked(read.national_id),
-                      region=_region(session, read.region_id), channel=CHANNEL_LABELS[read.preferred_channel])
+                      region=_region(session, read.region_id), channel=_(CHANNEL_LABELS[read.preferred_channel]),
+                      language=i18n.LANGUAGES.get(read.preferred_language, read.preferred_language))
 
 
 # Public ----------------------------------------------------------------------------------------
@@ -105,10 +112,37 @@ def data_catalogue_page(request: Request, session: SessionDep) -> Response:
 # Citizens --------------------------------------------------------------------------------------
 
 
+def _my_record_page(request: Request, session: Session, cipher: FieldCipher, person: Person, *,
+                    errors: dict[str, str] | None = None, chosen: str | None = None, saved: bool = False) -> Response:
+    view = _record_view(session, cipher, person)
+    return render(request, "registry/me.html", {
+        "view": view, "errors": errors or {}, "saved": saved, "languages": i18n.LANGUAGES,
+        "chosen_language": chosen or view.person.preferred_language,
+    }, status_code=422 if errors else 200)
+
+
 @router.get("/me")
 def my_record(request: Request, me: CurrentCitizen, session: SessionDep, cipher: CipherDep) -> Response:
     person = service.get_person(session=session, person_id=me.person_id)
-    return render(request, "registry/me.html", {"view": _record_view(session, cipher, person)})
+    return _my_record_page(request, session, cipher, person, saved=request.query_params.get("saved") == "language")
+
+
+@router.post("/me/language", dependencies=[CsrfProtected])
+def choose_my_language(
+    request: Request, me: CurrentCitizen, session: SessionDep, cipher: CipherDep, clock: ClockDep,
+    settings: SettingsDep, language: Annotated[str, Form()] = "",
+) -> Response:
+    """Save the language government uses with the person; the portal switches to it at once."""
+    chosen = i18n.supported(language)
+    person = service.get_person(session=session, person_id=me.person_id)
+    if chosen is None or chosen != language:
+        error = _("Choose one of the languages in the list.")
+        return _my_record_page(request, session, cipher, person, errors={"language": error}, chosen=language)
+    service.update_person(session=session, person_id=person.id, clock=clock,
+                          data=schemas.PersonUpdate(preferred_language=chosen))
+    response = RedirectResponse("/me?saved=language", status_code=303)
+    remember_language(response, chosen, settings)
+    return response
 
 
 # Staff -----------------------------------------------------------------------------------------
@@ -131,7 +165,7 @@ def person_search(
     results: list[PersonView] = []
     next_cursor = None
     if q and len(q) < SEARCH_MIN_LENGTH:
-        error = f"Enter at least {SEARCH_MIN_LENGTH} characters of a name, or a whole national id."
+        error = _("Enter at least %(num)d characters of a name, or a whole national id.") % {"num": SEARCH_MIN_LENGTH}
     elif q:
         # Listing everyone is not a search: staff see persons only when they look for someone.
         rows, next_cursor = service.search_persons(
@@ -178,11 +212,13 @@ def regions_page(request: Request, staff: CurrentStaff, session: SessionDep, set
     chart = choropleth(
         [
             Feature(
-                title=f"{region.name}: " + (f"{count:,} people" if count is not None else "suppressed"),
+                title=f"{region.name}: " + (
+                    ngettext("%(num)s person", "%(num)s people", count) % {"num": format_number(count)}
+                    if count is not None else _("suppressed")),
                 geometry=region.shape or {}, value=count,
             )
             for region, count in rows
         ],
-        withheld_label=f"Suppressed (fewer than {threshold:,})",
+        withheld_label=_("Suppressed (fewer than %(threshold)s)") % {"threshold": format_number(threshold)},
     )
     return render(request, "registry/regions.html", {"rows": rows, "chart": chart, "threshold": threshold})

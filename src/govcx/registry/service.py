@@ -111,6 +111,11 @@ def find_person_by_national_id(*, session: Session, cipher: FieldCipher, nationa
     return session.scalars(select(Person).where(Person.national_id_index == index)).one_or_none()
 
 
+def preferred_language(*, session: Session, person_id: UUID) -> str | None:
+    """Return the language the person asked government to speak to them in (None for no such person)."""
+    return session.scalar(select(Person.preferred_language).where(Person.id == person_id))
+
+
 def update_person(
     *, session: Session, person_id: UUID, data: schemas.PersonUpdate, clock: Clock
 ) -> Person:

@@ -6,9 +6,12 @@ Every chart is shown beside a table of the same numbers; the SVG is the picture,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from govcx.web.i18n import format_number
+from govcx.web.i18n import gettext as _
 
 MAP_WIDTH = 640
 _PAD = 8
@@ -61,7 +64,7 @@ def _buckets(values: list[int]) -> list[tuple[int, int]]:
 
 
 def choropleth(
-    features: Sequence[Feature], *, withheld_label: str = "Withheld", number_format: str = "{:,}"
+    features: Sequence[Feature], *, withheld_label: str = "Withheld", say: Callable[[int], str] = format_number,
 ) -> ChoroplethMap | None:
     """Project `features` onto an SVG map shaded by value; None when no feature has a shape."""
     drawable = [f for f in features if f.geometry]
@@ -100,9 +103,9 @@ def choropleth(
         )
         for f in drawable
     ]
-    say = number_format.format
     legend = [
-        LegendEntry(say(low) if low == high else f"{say(low)} to {say(high)}", shade)
+        LegendEntry(say(low) if low == high else _("%(low)s to %(high)s") % {"low": say(low), "high": say(high)},
+                    shade)
         for (low, high), shade in zip(buckets, shades, strict=True)
     ]
     if any(f.value is None for f in drawable):

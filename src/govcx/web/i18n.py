@@ -21,6 +21,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, negotiate_locale
 from babel import dates as babel_dates
@@ -35,6 +36,10 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 COOKIE = "govcx_lang"
 
 _current: ContextVar[str] = ContextVar("govcx_language", default=DEFAULT_LANGUAGE)
+# The government's time zone (settings.time_zone): moments are shown as its clocks read them.
+_zone: ContextVar[str] = ContextVar("govcx_time_zone", default="UTC")
+# How each language writes a date in full; English keeps the day first, as the portal always has.
+_LONG_DATE = {"en": "d MMMM y", "es": "d 'de' MMMM 'de' y"}
 
 
 def supported(language: str | None) -> str | None:
@@ -134,17 +139,68 @@ def _locale() -> Locale:
     return Locale.parse(_current.get())
 
 
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` ('America/Bogota'); ValueError when there is no such zone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name!r} is not a time zone name such as 'UTC' or 'America/New_York'.") from exc
+
+
+def set_time_zone(name: str) -> None:
+    """Show moments of the request (or task) in hand in the time zone `name`."""
+    _zone.set(time_zone(name).key)
+
+
+def current_time_zone() -> ZoneInfo:
+    return ZoneInfo(_zone.get())
+
+
+def _local(value: date | datetime) -> date | datetime:
+    # A stored moment (aware, UTC) becomes the government's local time; a calendar date stays as it is.
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(current_time_zone())
+    return value
+
+
 def format_date(value: date | datetime, format: str = "long") -> str:
-    """A date as the reader's language writes it: '3 March 2026' / '3 de marzo de 2026'."""
-    return babel_dates.format_date(value, format=format, locale=_locale())
+    """A date as the reader's language writes it: '3 March 2026' / '3 de marzo de 2026'.
+
+    A moment counts on the day it was in the government's time zone, not in UTC.
+    """
+    local = _local(value)
+    day = local.date() if isinstance(local, datetime) else local
+    pattern = _LONG_DATE.get(_current.get(), format) if format == "long" else format
+    return babel_dates.format_date(day, format=pattern, locale=_locale())
 
 
 def format_datetime(value: datetime, format: str = "medium", tz: tzinfo | str | None = None) -> str:
-    """A moment in the reader's language, in `tz` (the reader's time zone) when given."""
-    return babel_dates.format_datetime(value, format=format, tzinfo=tz, locale=_locale())
+    """A moment in the reader's language, in `tz`, else in the government's time zone."""
+    return babel_dates.format_datetime(value, format=format, tzinfo=tz or current_time_zone(), locale=_locale())
+
+
+def format_time(value: datetime, format: str = "short") -> str:
+    """The time of day of a moment, in the government's time zone: '14:05' / '2:05 PM'."""
+    return babel_dates.format_time(value, format=format, tzinfo=current_time_zone(), locale=_locale())
+
+
+def format_duration(minutes: int) -> str:
+    """Say a duration the way people do, in the reader's language: '1 hour 30 minutes', '3 días'."""
+    days, rest = divmod(int(minutes), 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d day", "%(num)d days", days) % {"num": days})
+    if hours:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours})
+    if minutes:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes})
+    # The two largest units are precise enough: '3 days 4 hours', never '3 days 4 hours 1 minute'.
+    return " ".join(parts[:2]) or ngettext("%(num)d minute", "%(num)d minutes", 0) % {"num": 0}
 
 
 def format_number(value: int | float | Decimal) -> str:
+    """A number grouped as the reader's language writes it: '12,345' / '12.345'."""
     return babel_numbers.format_decimal(value, locale=_locale())
 
 
@@ -154,3 +210,41 @@ def format_money(amount: int | float | Decimal, currency: str = "USD") -> str:
 
 def format_percent(value: float | Decimal) -> str:
     return babel_numbers.format_percent(value, locale=_locale())
+
+
+def is_untranslated(catalogue: NullTranslations, msgid: str | tuple[str, ...], context: str | None = None) -> bool:
+    """Whether `catalogue` has no entry for the message (a word the same in both languages, such as
+    'Web', is translated when its entry says so)."""
+    entries = getattr(catalogue, "_catalog", {})
+    singular = msgid[0] if isinstance(msgid, tuple) else msgid
+    key = singular if context is None else f"{context}\x04{singular}"
+    if isinstance(msgid, tuple):  # a plural: its forms are kept under (msgid, n)
+        return not entries.get((key, 0))
+    return not entries.get(key) and not singular.isdigit()
+
+
+def untranslated(template: Path, language: str) -> list[str]:
+    """The messages of a gettext template (`make messages`) that `language`'s catalogues lack."""
+    with template.open("rb") as pot:
+        catalog = read_po(pot)
+    known = translations(language)
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if is_untranslated(known, message.id, message.context):
+            missing.append(message.id[0] if isinstance(message.id, tuple) else message.id)
+    return missing
+
+
+if __name__ == "__main__":  # `python -m govcx.web.i18n untranslated build/messages.pot`: what is left to do
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "untranslated":
+        sys.exit("usage: python -m govcx.web.i18n untranslated MESSAGES.pot")
+    for code in LANGUAGES:
+        if code != DEFAULT_LANGUAGE:
+            left = untranslated(Path(sys.argv[2]), code)
+            print(f"{code}: {len(left)} message(s) without a translation")
+            for text in left:
+                print(f"  {text!r}")

@@ -11,13 +11,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from govcx.core import accounts, sessions
-from govcx.core.auth import session_lifetime
+from govcx.core.auth import OptionalCitizen, session_lifetime
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import Forbidden, NotFound
 from govcx.registry import service as registry
+from govcx.registry.schemas import PersonUpdate
 from govcx.web import csrf, i18n
+from govcx.web.i18n import gettext as _
 from govcx.web.csrf import CsrfProtected
 from govcx.web.ratelimit import SignInLimiterDep, client_address
 from govcx.web.templating import page_router, render
@@ -76,13 +78,13 @@ def sign_in(
 ) -> Response:
     limiter.hit(client=client_address(request), account=email)
     if not email.strip() or not password:
-        error, status = "Enter your e-mail address and your password.", 422
+        error, status = _("Enter your e-mail address and your password."), 422
     elif account := accounts.authenticate_staff(session=session, email=email, password=password, clock=clock):
         _start_session(request, session, clock, settings, staff_id=account.id)
         return _see_other(safe_next(next_url, "/staff"))
     else:
         # One message for an unknown e-mail and a wrong password: no one learns who has an account.
-        error, status = "That e-mail address and password do not match an active staff account.", 401
+        error, status = _("That e-mail address and password do not match an active staff account."), 401
     return render(request, "sign_in.html", {"email": email, "error": error, "next": next_url}, status_code=status)
 
 
@@ -94,10 +96,10 @@ def sign_out(request: Request, session: SessionDep) -> Response:
 
 def _development_only(settings: Settings) -> None:
     if settings.is_production:
-        raise Forbidden(
+        raise Forbidden(_(
             "The development sign-in is switched off in production. "
             "Sign in through the government's identity provider instead."
-        )
+        ))
 
 
 @router.get("/citizen/sign-in")
@@ -115,12 +117,12 @@ def citizen_sign_in(
     _development_only(settings)
     limiter.hit(client=client_address(request), account=national_id)
     if not national_id.strip():
-        error = "Enter your national id."
+        error = _("Enter your national id.")
     elif person := registry.find_person_by_national_id(session=session, cipher=cipher, national_id=national_id):
         _start_session(request, session, clock, settings, person_id=person.id)
         return _see_other(safe_next(next_url, "/me"))
     else:
-        error = "No registered person has that national id. Check it and try again."
+        error = _("No registered person has that national id. Check it and try again.")
     context = {"national_id": national_id, "error": error, "next": next_url}
     return render(request, "citizen_sign_in.html", context, status_code=422)
 
@@ -128,13 +130,28 @@ def citizen_sign_in(
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-@router.get("/language/{code}")
-async def switch_language(code: str, settings: SettingsDep, target: NextQuery = "/") -> Response:
-    """The visible language switch: remember the choice in a cookie and go back to the page."""
-    language = i18n.supported(code)
-    if language is None:
-        raise NotFound(f"govcx is not available in '{code[:16]}'.")
-    response = _see_other(safe_next(target, "/"))
+def remember_language(response: Response, language: str, settings: Settings) -> None:
+    """Keep the reader's choice of language in a cookie, which wins over every other signal."""
     response.set_cookie(i18n.COOKIE, language, max_age=LANGUAGE_COOKIE_SECONDS, httponly=True, samesite="lax",
                         secure=settings.is_production)
+
+
+@router.get("/language/{code}")
+def switch_language(
+    code: str, settings: SettingsDep, session: SessionDep, clock: ClockDep, citizen: OptionalCitizen,
+    target: NextQuery = "/",
+) -> Response:
+    """The visible language switch: remember the choice in a cookie and go back to the page.
+
+    A signed-in person's choice is also saved as their preferred language, so government speaks to
+    them in it on any device and in its messages.
+    """
+    language = i18n.supported(code)
+    if language is None:
+        raise NotFound(_("govcx is not available in '%(code)s'.") % {"code": code[:16]})
+    if citizen is not None:
+        registry.update_person(session=session, person_id=citizen.person_id, clock=clock,
+                               data=PersonUpdate(preferred_language=language))
+    response = _see_other(safe_next(target, "/"))
+    remember_language(response, language, settings)
     return response

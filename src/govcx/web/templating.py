@@ -7,7 +7,6 @@ layout can show the navigation that person may use without each route passing it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,10 +14,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from govcx.core.accounts import Scope
 from govcx.core.auth import Citizen, OptionalCitizen, OptionalStaff, StaffMember
+from govcx.core.deps import SessionDep
+from govcx.registry import service as registry
 from govcx.web import csrf, i18n
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -38,28 +40,16 @@ _env = Environment(
 _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
-def duration(minutes: int) -> str:
-    """Say a duration the way people do: '20 minutes', '1 hour 30 minutes', '3 days'."""
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    units = ((days, "day"), (hours, "hour"), (minutes, "minute"))
-    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in units if n]
-    return " ".join(parts[:2]) or "0 minutes"
-
-
-def long_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 _env.globals["static"] = lambda path: STATIC_URL + path
 _env.globals["current_language"] = i18n.current_language
 _env.globals["languages"] = i18n.LANGUAGES
 _env.filters["date"] = i18n.format_date
 _env.filters["datetime"] = i18n.format_datetime
+_env.filters["time"] = i18n.format_time
 _env.filters["money"] = i18n.format_money
-_env.filters["minutes"] = duration
-_env.filters["longdate"] = long_date
-_env.filters["number"] = "{:,}".format
+_env.filters["minutes"] = i18n.format_duration
+_env.filters["longdate"] = i18n.format_date
+_env.filters["number"] = i18n.format_number
 templates = Jinja2Templates(env=_env)
 
 
@@ -91,15 +81,35 @@ class Viewer:
 UNKNOWN = Viewer(known=False)
 
 
-def language_of(request: Request) -> str:
-    """The language this request is answered in: the switch's cookie, else what the browser asks for."""
+def language_of(request: Request, preference: str | None = None) -> str:
+    """The language this request is answered in: the switch's cookie, the signed-in person's saved
+    preference, else what the browser asks for."""
     return i18n.choose_language(
-        cookie=request.cookies.get(i18n.COOKIE), preference=None,
+        cookie=request.cookies.get(i18n.COOKIE), preference=preference,
         accept_language=request.headers.get("accept-language"))
 
 
-async def _remember_viewer(request: Request, staff: OptionalStaff, citizen: OptionalCitizen) -> Viewer:
-    i18n.set_language(language_of(request))
+def speak_to(request: Request, preference: str | None = None) -> None:
+    """Make this request speak the reader's language and tell the government's time.
+
+    Without `preference`, a language already chosen for this request (by the page router, which knows
+    who is signed in) stands: an error page speaks as the page it replaces would have.
+    """
+    language = getattr(request.state, "language", None) if preference is None else None
+    request.state.language = language or language_of(request, preference)
+    i18n.set_language(request.state.language)
+    i18n.set_time_zone(request.app.state.settings.time_zone)
+
+
+async def _remember_viewer(
+    request: Request, staff: OptionalStaff, citizen: OptionalCitizen, session: SessionDep,
+) -> Viewer:
+    preference = None
+    if citizen is not None and not i18n.supported(request.cookies.get(i18n.COOKIE)):
+        # Only a signed-in person without a choice on the switch costs this one read.
+        preference = await run_in_threadpool(registry.preferred_language, session=session,
+                                             person_id=citizen.person_id)
+    speak_to(request, preference)
     viewer = Viewer(staff=staff, citizen=citizen)
     request.state.viewer = viewer
     return viewer
@@ -163,9 +173,9 @@ def render(
     # and no form can be posted.
     has_session = "session" in request.scope
     viewer = viewer_of(request) if has_session else UNKNOWN
-    if not hasattr(request.state, "viewer"):
-        # Error pages are rendered outside a page router: they still speak the reader's language.
-        i18n.set_language(language_of(request))
+    # Error pages are rendered outside a page router (and a crash page outside the middleware that
+    # ran it): they still speak the reader's language.
+    speak_to(request)
     primary, account = _navigation(viewer, request.url.path)
     page = {
         "viewer": viewer,
