@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
 
 from sqlalchemy import select
 
 from govcx.notify import service
 from govcx.notify.models import Message, MessageStatus, NotifyChannel, Topic
+from govcx.notify.senders import FileEmailSender
 from tests.factories import notify as f
 
 
@@ -171,3 +174,27 @@ def test_an_unknown_template_is_refused(uow, clock, settings, cast, templates):
                      template_key="no.such", facts={}, why=f.why())
     with uow() as session:
         assert session.scalars(select(Message)).all() == []
+
+
+def test_an_e_mail_says_who_sent_it_and_when(uow, clock, settings, cast, templates, mailbox, worker):
+    settings.mail_from = "Tax Agency <no-reply@tax.gov.example>"
+    _by_email(uow, clock, cast.ana)
+    _send(uow, clock, settings, cast.ana)
+
+    worker.drain()
+
+    [mail] = mailbox.to(cast.ana.email)
+    assert mail["From"] == "Tax Agency <no-reply@tax.gov.example>"
+    # Dated when it was handed to the server, by the worker's clock, as RFC 5322 writes a date.
+    assert mail["Date"] == "Mon, 16 Mar 2026 09:30:00 +0000"
+    assert parsedate_to_datetime(mail["Date"]) == clock.now()
+
+
+def test_a_development_e_mail_file_has_a_sender_and_a_date_too(tmp_path, clock):
+    sender = FileEmailSender(tmp_path, "govcx <no-reply@govcx.example>")
+    sender.send(to="ana@example.org", name="Ana Lopez", subject="Hello", text="Hi", html="<p>Hi</p>",
+                language="en", message_id="m-1", sent_at=clock.now())
+
+    mail = message_from_bytes((tmp_path / "m-1.eml").read_bytes(), policy=policy.default)
+    assert mail["From"] == "govcx <no-reply@govcx.example>"
+    assert parsedate_to_datetime(mail["Date"]) == clock.now()

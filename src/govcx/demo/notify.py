@@ -133,7 +133,7 @@ def generate_notify(*, settings: Settings, factory: sessionmaker[Session], clock
             skipped += sent.status.value == "skipped"
     # Deliver now, into files: the demo has no mail server or SMS gateway.
     files = settings.data_dir / "outbox"
-    senders = Senders(email=FileEmailSender(files / "mail"), sms=FileSender(files / "sms.jsonl"),
+    senders = Senders(email=FileEmailSender(files / "mail", settings.mail_from), sms=FileSender(files / "sms.jsonl"),
                       post=FileSender(files / "post.jsonl"))
     delivered = Worker(session_factory=factory, clock=clock, settings=settings, senders=senders).drain()
     return {

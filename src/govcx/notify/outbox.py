@@ -118,7 +118,7 @@ def _one(senders: Senders, settings: Settings, clock: Clock, row: Any) -> dict[s
         return _ended(message_id, MessageStatus.SKIPPED, skip_reason=f"opted out: the person opted out of "
                                                                      f"{topic.value} before it was sent")
     try:
-        answer = senders.deliver(Outgoing(*row[:len(_READ)]))
+        answer = senders.deliver(Outgoing(*row[:len(_READ)]), at=clock.now())
     except Undeliverable as exc:
         # Retrying cannot help: this message fails alone, with its reason, and the batch goes on.
         log.warning("message cannot be built", extra={"message_id": str(message_id)})

@@ -10,7 +10,8 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.errors import MessageError
-from email.utils import formataddr, getaddresses, parseaddr
+from datetime import UTC, datetime
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -36,10 +37,11 @@ def message_id_header(message_id: str, mail_from: str) -> str:
 
 
 def build_email(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
-                message_id: str) -> EmailMessage:
-    """Build the e-mail; header values never carry line breaks. Raise Undeliverable if it cannot be built."""
+                message_id: str, sent_at: datetime | None = None) -> EmailMessage:
+    """Build the e-mail, dated `sent_at` (now when not given); header values never carry line breaks.
+    Raise Undeliverable if it cannot be built."""
     return _built(mail_from=mail_from, to=to, name=name, subject=subject, text=text, html=html,
-                  language=language, message_id=message_id).mail
+                  language=language, message_id=message_id, sent_at=sent_at or datetime.now(UTC)).mail
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,13 @@ class _Built:
 
 
 def _built(*, mail_from: str, to: str, name: str, subject: str, text: str, html: str, language: str,
-           message_id: str) -> _Built:
+           message_id: str, sent_at: datetime) -> _Built:
     try:
         mail = EmailMessage()
-        mail["From"] = mail_from
+        # RFC 5322 requires both: without them mail clients show no sender and no date, and spam
+        # filters mark the message down.
+        mail["From"] = one_line(mail_from)
+        mail["Date"] = format_datetime(sent_at.astimezone(UTC))
         mail["To"] = formataddr((one_line(name), one_line(to)))
         mail["Subject"] = one_line(subject)
         mail["Message-ID"] = message_id_header(message_id, mail_from)
@@ -75,7 +80,7 @@ def _built(*, mail_from: str, to: str, name: str, subject: str, text: str, html:
 
 class EmailSender(Protocol):
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
-             message_id: str) -> str: ...
+             message_id: str, sent_at: datetime) -> str: ...
 
 
 class TextSender(Protocol):
@@ -101,10 +106,10 @@ class SmtpSender:
         self._lock = threading.Lock()
 
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
-             message_id: str) -> str:
+             message_id: str, sent_at: datetime) -> str:
         s = self._settings
         built = _built(mail_from=s.mail_from, to=to, name=name, subject=subject, text=text, html=html,
-                       language=language, message_id=message_id)
+                       language=language, message_id=message_id, sent_at=sent_at)
         with self._lock:
             refused = self._send(built)
         if refused:
@@ -193,14 +198,15 @@ class FileSender:
 class FileEmailSender:
     """Development e-mail: each message becomes an .eml file under a folder instead of going to a server."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, mail_from: str = "govcx <no-reply@govcx.invalid>") -> None:
         self.folder = folder
+        self.mail_from = mail_from
 
     def send(self, *, to: str, name: str, subject: str, text: str, html: str, language: str,
-             message_id: str) -> str:
+             message_id: str, sent_at: datetime) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        mail = build_email(mail_from="govcx <no-reply@govcx.invalid>", to=to, name=name, subject=subject,
-                           text=text, html=html, language=language, message_id=message_id)
+        mail = build_email(mail_from=self.mail_from, to=to, name=name, subject=subject,
+                           text=text, html=html, language=language, message_id=message_id, sent_at=sent_at)
         (self.folder / f"{message_id}.eml").write_bytes(bytes(mail))
         return f"written to {self.folder.name}/{message_id}.eml"
 
@@ -241,8 +247,8 @@ class Senders:
         return cls(email=SmtpSender(settings), sms=SMS_SENDERS[settings.sms_sender](settings),
                    post=FileSender(settings.data_dir / "post-outbox.jsonl"))
 
-    def deliver(self, message: Outgoing) -> str:
-        """Hand the message to its channel; return the channel's answer or raise DeliveryFailed."""
+    def deliver(self, message: Outgoing, *, at: datetime) -> str:
+        """Hand the message to its channel at `at`; return the channel's answer or raise DeliveryFailed."""
         name = f"{message.given_name} {message.family_name}"
         match message.channel:
             case NotifyChannel.INBOX:
@@ -250,7 +256,7 @@ class Senders:
             case NotifyChannel.EMAIL if message.email:
                 return self.email.send(to=message.email, name=name, subject=message.subject,
                                        text=message.text_body, html=message.html_body,
-                                       language=message.language, message_id=str(message.id))
+                                       language=message.language, message_id=str(message.id), sent_at=at)
             case NotifyChannel.SMS if message.phone:
                 return self.sms.send(to=message.phone, text=f"{message.subject}: {message.text_body}",
                                      message_id=str(message.id))
