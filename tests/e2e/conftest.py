@@ -73,7 +73,8 @@ def _fill(app) -> tuple[UUID, dict[Role, str], UUID, UUID]:  # noqa: ANN001
             channels=[Channel.WEB, Channel.PHONE], target_completion_minutes=30, sla_hours=240,
         ))
         for key, name, sensitivity in (("tax.annual_income", "Annual income", Sensitivity.SENSITIVE),
-                                       ("person.postal_address", "Postal address", Sensitivity.PERSONAL)):
+                                       ("person.postal_address", "Postal address", Sensitivity.PERSONAL),
+                                       ("tax.office_address", "Tax office address", Sensitivity.PUBLIC)):
             service.create_data_attribute(session=session, clock=clock, data=schemas.DataAttributeCreate(
                 key=key, name=name, subject_kind=SubjectKind.PERSON, value_type=ValueType.STRING,
                 sensitivity=sensitivity, source_agency_id=tax.id,
