@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import CITIZEN_NATIONAL_ID, Site
-from tests.e2e.test_pages import SERIOUS, Visit, _axe, _report, _watch
+from tests.e2e.test_pages import SERIOUS, Visit, _axe, _check, _report, _watch
 
 pytestmark = pytest.mark.e2e
 
@@ -19,23 +19,13 @@ def spanish(browser, site: Site):  # noqa: ANN001, ANN201
     context.close()
 
 
-def _visit(context, path: str) -> tuple[Visit, object]:  # noqa: ANN001
-    page = context.new_page()
-    visit = Visit()
-    _watch(page, visit)
-    response = page.goto(path, wait_until="load")
-    visit.status = response.status if response else None
-    visit.violations = _axe(page)
-    return visit, page
-
-
 @pytest.mark.parametrize(("path", "heading"), [
     ("/", "Servicios públicos que preguntan una sola vez"),
     ("/citizen/sign-in", "Inicie sesión para ver sus datos"),
     ("/data-catalogue", "Catálogo de datos"),
 ])
 def test_a_spanish_page_is_spanish_and_accessible(spanish, path: str, heading: str) -> None:
-    visit, page = _visit(spanish, path)
+    visit, page = _check(spanish, path)
     lang = page.get_attribute("html", "lang")
     h1 = page.locator("h1").inner_text()
     skip = page.locator(".usa-skipnav").inner_text()
@@ -48,7 +38,7 @@ def test_a_spanish_page_is_spanish_and_accessible(spanish, path: str, heading: s
 
 
 def test_every_sensitivity_tag_has_enough_contrast(spanish) -> None:
-    visit, page = _visit(spanish, "/data-catalogue")
+    visit, page = _check(spanish, "/data-catalogue")
     tags = page.locator(".usa-tag").all_inner_texts()
     page.close()
 
