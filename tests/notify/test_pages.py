@@ -72,9 +72,32 @@ def test_choosing_the_same_channel_twice_is_refused_and_changes_nothing(client, 
     })
 
     assert refused.status_code == 422
+    assert 'id="channel-0-error"' in refused.text and "each channel only once" in refused.text
     with uow() as session:
         assert service.preferences_of(session=session, person_id=cast.ana.id, clock=clock).channels == [
             "inbox", "email"]
+
+
+def test_a_wrong_setting_is_shown_beside_its_field_in_spanish_with_the_choices_kept(
+        client, as_citizen, uow, clock, cast):
+    as_citizen("NID-7700-1234")
+    client.get("/language/es")
+
+    refused = client.post("/me/notification-preferences", data={
+        "channel": ["sms", "", "", ""], "language": "es", "quiet_from": "22", "quiet_until": "",
+        "receive": ["reminders"], "csrf_token": csrf_token(client, "/me/notification-preferences"),
+    })
+
+    assert refused.status_code == 422 and h1_count(refused.text) == 1
+    assert "Hay un problema" in refused.text and 'href="#quiet_from"' in refused.text
+    assert re.search(r'id="quiet_from-error"[^>]*>Indique el inicio y el fin de las horas de silencio', refused.text)
+    assert re.search(r'<option value="sms" selected>Mensaje de texto \(SMS\)</option>', refused.text)
+    assert re.search(r'<option value="22" selected>22:00</option>', refused.text)
+    assert re.search(r'id="receive-reminders" [^>]*checked', refused.text)
+    assert not re.search(r'id="receive-offers" [^>]*checked', refused.text)
+    with uow() as session:
+        prefs = service.preferences_of(session=session, person_id=cast.ana.id, clock=clock)
+    assert prefs.channels == ["inbox", "email"] and prefs.quiet_from is None
 
 
 def test_staff_see_a_persons_preferences_and_every_message_their_agency_sent_with_its_outcome(

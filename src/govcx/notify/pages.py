@@ -5,17 +5,16 @@ Every message and recommendation says why it is there and has a plain form butto
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentCitizen, CurrentStaff, authorize
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
-from govcx.core.errors import Invalid
 from govcx.notify import recommend, schemas, service
 from govcx.notify.models import NotifyChannel, Topic
 from govcx.registry import service as registry
@@ -49,31 +48,68 @@ def stop_topic(topic: Annotated[Topic, Form()], me: CurrentCitizen, session: Ses
     return RedirectResponse(f"/me/inbox?stopped={topic.value}", status_code=303)
 
 
+@dataclass(frozen=True)
+class _Choices:
+    """What the settings form shows: the stored preferences, or what was just submitted."""
+
+    channels: list[str]
+    language: str
+    quiet_from: int | None
+    quiet_until: int | None
+    opted_out: list[str]
+
+
+def _preferences_page(request: Request, prefs: object, *, errors: dict[str, str] | None = None,
+                      saved: str = "") -> Response:
+    return render(request, "notify/preferences.html", {
+        "prefs": prefs, "ranks": range(len(NotifyChannel)), "hours": range(24), "saved": saved,
+        "errors": errors or {}, **_labels(),
+    }, status_code=422 if errors else 200)
+
+
 @router.get("/me/notification-preferences")
 def my_preferences(request: Request, me: CurrentCitizen, session: SessionDep, clock: ClockDep) -> Response:
     prefs = service.preferences_of(session=session, person_id=me.person_id, clock=clock)
-    return render(request, "notify/preferences.html", {
-        "prefs": prefs, "ranks": range(len(NotifyChannel)), "hours": range(24),
-        "saved": request.query_params.get("saved", ""), **_labels(),
-    })
+    return _preferences_page(request, prefs, saved=request.query_params.get("saved", ""))
+
+
+def _hour(value: str) -> int | None:
+    return int(value) if value.isdigit() and int(value) < 24 else None
+
+
+def _choice_errors(choices: _Choices, quiet_from: str, quiet_until: str) -> dict[str, str]:
+    """Each wrong answer of the settings form, beside the field it belongs to."""
+    errors = {}
+    known = {c.value for c in NotifyChannel}
+    if not choices.channels or len(set(choices.channels)) != len(choices.channels) \
+            or not set(choices.channels) <= known:
+        errors["channel-0"] = _("Choose at least one channel, and each channel only once.")
+    if choices.language not in service.LANGUAGE_LABELS:
+        errors["language"] = _("Choose one of the languages in the list.")
+    if (quiet_from and choices.quiet_from is None) or (quiet_until and choices.quiet_until is None):
+        errors["quiet_from"] = _("Choose whole hours for quiet hours.")
+    elif (choices.quiet_from is None) != (choices.quiet_until is None):
+        errors["quiet_from"] = _("Give both ends of the quiet hours, or neither.")
+    return errors
 
 
 @router.post("/me/notification-preferences", dependencies=[CsrfProtected])
 def save_preferences(
-    me: CurrentCitizen, session: SessionDep, clock: ClockDep,
-    channel: Annotated[list[str], Form()], language: Annotated[str, Form()],
+    request: Request, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+    channel: Annotated[list[str], Form()], language: Annotated[str, Form()] = "",
     quiet_from: Annotated[str, Form()] = "", quiet_until: Annotated[str, Form()] = "",
     receive: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     receive = receive or []
-    try:
-        data = schemas.PreferenceUpdate(
-            channels=[c for c in channel if c != NO_CHANNEL], language=language,
-            quiet_from=int(quiet_from) if quiet_from else None, quiet_until=int(quiet_until) if quiet_until else None,
-            opted_out=[t for t in Topic if t.value not in receive],
-        )
-    except (ValidationError, ValueError) as exc:
-        raise Invalid(_("Choose at least one channel, each channel once, and whole hours for quiet hours.")) from exc
+    choices = _Choices(channels=[c for c in channel if c != NO_CHANNEL], language=language,
+                       quiet_from=_hour(quiet_from), quiet_until=_hour(quiet_until),
+                       opted_out=[t.value for t in Topic if t.value not in receive])
+    # A wrong answer re-shows the form with what was chosen, the error beside its field; nothing is saved.
+    if errors := _choice_errors(choices, quiet_from, quiet_until):
+        return _preferences_page(request, choices, errors=errors)
+    data = schemas.PreferenceUpdate(channels=choices.channels, language=choices.language,
+                                    quiet_from=choices.quiet_from, quiet_until=choices.quiet_until,
+                                    opted_out=choices.opted_out)
     service.update_preferences(session=session, person_id=me.person_id, data=data, clock=clock)
     return RedirectResponse("/me/notification-preferences?saved=1", status_code=303)
 
