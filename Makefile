@@ -31,7 +31,7 @@ messages: $(STAMP)
 	mkdir -p build
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
 		--project govcx --output-file build/messages.pot .
-	$(BIN)/python -m govcx.web.i18n untranslated build/messages.pot
+	$(BIN)/python -m govcx.web.untranslated build/messages.pot
 
 clean:
 	rm -rf $(VENV) govcx-data .pytest_cache

@@ -221,30 +221,3 @@ def is_untranslated(catalogue: NullTranslations, msgid: str | tuple[str, ...], c
     if isinstance(msgid, tuple):  # a plural: its forms are kept under (msgid, n)
         return not entries.get((key, 0))
     return not entries.get(key) and not singular.isdigit()
-
-
-def untranslated(template: Path, language: str) -> list[str]:
-    """The messages of a gettext template (`make messages`) that `language`'s catalogues lack."""
-    with template.open("rb") as pot:
-        catalog = read_po(pot)
-    known = translations(language)
-    missing = []
-    for message in catalog:
-        if not message.id:
-            continue
-        if is_untranslated(known, message.id, message.context):
-            missing.append(message.id[0] if isinstance(message.id, tuple) else message.id)
-    return missing
-
-
-if __name__ == "__main__":  # `python -m govcx.web.i18n untranslated build/messages.pot`: what is left to do
-    import sys
-
-    if len(sys.argv) != 3 or sys.argv[1] != "untranslated":
-        sys.exit("usage: python -m govcx.web.i18n untranslated MESSAGES.pot")
-    for code in LANGUAGES:
-        if code != DEFAULT_LANGUAGE:
-            left = untranslated(Path(sys.argv[2]), code)
-            print(f"{code}: {len(left)} message(s) without a translation")
-            for text in left:
-                print(f"  {text!r}")
