@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import CITIZEN_NATIONAL_ID, Site
+from tests.e2e.conftest import CITIZEN_NATIONAL_ID, Site, sign_in
 from tests.e2e.test_pages import SERIOUS, Visit, _axe, _check, _report, _watch
 
 pytestmark = pytest.mark.e2e
@@ -17,6 +17,14 @@ def spanish(browser, site: Site):  # noqa: ANN001, ANN201
     context = browser.new_context(base_url=site.base_url, locale="es-ES")
     yield context
     context.close()
+
+
+def _send_form(page, visit: Visit) -> None:  # noqa: ANN001
+    """Submit the page's form and check the page that answers it with axe."""
+    with page.expect_navigation() as navigation:
+        page.click("main form button[type=submit]")
+    visit.status = navigation.value.status
+    visit.violations = _axe(page)
 
 
 @pytest.mark.parametrize(("path", "heading"), [
@@ -58,10 +66,7 @@ def test_the_switch_and_a_failed_sign_in_speak_spanish(browser, site: Site) -> N
         page.click("a[hreflang=es]")
     assert page.url.endswith("/citizen/sign-in") and page.get_attribute("html", "lang") == "es"
     page.fill("#national-id", "NID-0000-0000")
-    with page.expect_navigation() as navigation:
-        page.click("main form button[type=submit]")
-    visit.status = navigation.value.status
-    visit.violations = _axe(page)
+    _send_form(page, visit)
     alert = page.locator(".usa-alert--error").inner_text()
 
     page.fill("#national-id", CITIZEN_NATIONAL_ID)
@@ -73,3 +78,27 @@ def test_the_switch_and_a_failed_sign_in_speak_spanish(browser, site: Site) -> N
     assert visit.status == 422 and "No ha iniciado sesión" in alert
     assert not [v for v in visit.violations if v["impact"] in SERIOUS] and not visit.problems, _report(visit)
     assert details == "Lo que el Gobierno tiene sobre mí"
+
+
+def test_a_wrong_notification_setting_is_shown_beside_its_field_in_spanish(browser, site: Site) -> None:
+    context = browser.new_context(base_url=site.base_url, locale="es-ES")
+    sign_in(context, site, "citizen")
+    page = context.new_page()
+    visit = Visit()
+    _watch(page, visit)
+    # The switch, used while signed in, saves Spanish as the shared demo citizen's preference: put
+    # English back afterwards, for the other browser tests that sign in as them.
+    page.goto("/language/es?next=/me/notification-preferences")
+    try:
+        page.select_option("#quiet_from", "22")
+        _send_form(page, visit)
+        summary = page.locator("#error-summary").inner_text()
+        beside = page.locator("#quiet_from-error").inner_text()
+        kept = page.locator("#quiet_from").input_value()
+    finally:
+        page.goto("/language/en")
+        context.close()
+
+    assert visit.status == 422 and "Hay un problema" in summary
+    assert beside == "Indique el inicio y el fin de las horas de silencio, o ninguno de los dos." and kept == "22"
+    assert not [v for v in visit.violations if v["impact"] in SERIOUS] and not visit.problems, _report(visit)
