@@ -14,6 +14,17 @@ def test_the_survey_page_speaks_spanish_when_asked(client, survey):
     assert h1_count(html) == 1
 
 
+def test_the_survey_and_its_thanks_follow_the_readers_language_from_top_to_bottom(client, survey):
+    spanish = client.get(f"/survey/{survey.id}", headers={"Accept-Language": "es"}).text
+    english = client.get(f"/survey/{survey.id}?lang=en", headers={"Accept-Language": "es"}).text
+    thanks = client.get("/survey/thanks", headers={"Accept-Language": "es"}).text
+
+    assert '<html lang="es">' in spanish and "Enviar opinión" in spanish and ">Inicio<" in spanish
+    # Asked for English in the link: the whole page is English, navigation included.
+    assert '<html lang="en">' in english and "Send feedback" in english and ">Home<" in english
+    assert "Gracias por su opinión" in thanks and '<html lang="es">' in thanks
+
+
 def test_a_survey_page_missing_a_required_answer_shows_the_form_again_with_the_message(client, survey):
     answer = answer_page(client, f"/survey/{survey.id}", {"comments": "hello"})
 

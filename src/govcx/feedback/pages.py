@@ -47,9 +47,9 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret, salt="govcx-survey-form")
 
 
-def _language(survey: Survey, wanted: str | None, request: Request | None = None) -> str:
+def _language(survey: Survey, wanted: str | None, reader: str | None = None) -> str:
     """The language a survey is shown in: the one asked for, else the reader's, else the survey's first."""
-    for choice in (wanted, i18n.current_language() if request is not None else None):
+    for choice in (wanted, reader):
         if choice in survey.languages:
             return choice
     return survey.languages[0]
@@ -153,7 +153,8 @@ def invitation_form(request: Request, token: str, session: SessionDep, clock: Cl
                     lang: str | None = None) -> Response:
     invitation = service.open_invitation(session=session, token=token, clock=clock)
     survey = service.get_survey(session=session, survey_id=invitation.survey_id)
-    return _survey_page(request, survey=survey, language=_language(survey, lang or invitation.language, request),
+    language = _language(survey, lang or invitation.language, i18n.current_language())
+    return _survey_page(request, survey=survey, language=language,
                         settings=settings, action=f"/survey/i/{token}", embed=False, context={})
 
 
@@ -176,7 +177,8 @@ def open_survey_form(
         raise Invalid("This survey is answered by invitation only; use the link you were sent.")
     context = {k: v for k, v in (("service_id", service_id), ("touchpoint", touchpoint), ("channel", channel),
                                  ("region_id", region_id)) if v}
-    return _survey_page(request, survey=survey, language=_language(survey, lang, request), settings=settings,
+    language = _language(survey, lang, i18n.current_language())
+    return _survey_page(request, survey=survey, language=language, settings=settings,
                         action=f"/survey/{survey.id}", embed=embed == "1", context=context)
 
 
