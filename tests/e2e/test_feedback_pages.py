@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Site
+from tests.e2e.conftest import Site, sign_in
 from tests.e2e.test_pages import Visit, _report, _watch
 
 pytestmark = pytest.mark.e2e
@@ -73,8 +73,6 @@ def agency_site(html: str) -> Iterator[str]:
 
 
 def test_the_dashboard_date_inputs_are_whole_at_1280_pixels(browser, site: Site) -> None:
-    from tests.e2e.conftest import sign_in
-
     context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
     sign_in(context, site, "cx_analyst")
     page = context.new_page()
