@@ -333,7 +333,8 @@ def create_staff(
 @feedback_app.command("export-a11")
 def feedback_export_a11(
     quarter: Annotated[str, typer.Option(help="Fiscal quarter, e.g. FY2026Q1 (GOVCX_FISCAL_YEAR_START_MONTH).")],
-    out: Annotated[Path, typer.Option(help="Folder for the CSVs, one per service.")] = Path("."),
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for the CSVs, one per service; <data dir>/exports/a11/<quarter> when left out.")] = None,
     agency: Annotated[str | None, typer.Option(help="Only this agency's code; all agencies when left out.")] = None,
 ) -> None:
     """Write the A-11 quarterly CX data collection: a CSV per service with volumes and answer counts."""
@@ -344,18 +345,21 @@ def feedback_export_a11(
     try:
         with unit_of_work(make_session_factory(engine)) as session:
             exports = export.a11_quarter(session=session, quarter=quarter, agency_code=agency,
-                                         fiscal_year_start_month=settings.fiscal_year_start_month,
-                                         threshold=settings.suppression_threshold)
+                                         fiscal_year_start_month=settings.fiscal_year_start_month)
     except ProblemError as exc:
         _fail(exc.detail)
     finally:
         engine.dispose()
+    # Never the current directory by default: a report that lands wherever the command was typed gets lost
+    # (or committed); the data directory is where govcx keeps what it makes.
+    out = out if out is not None else settings.data_dir / "exports" / "a11" / quarter.strip().upper()
     out.mkdir(parents=True, exist_ok=True)
     for item in exports:
         path = out / f"{quarter.upper()}-{item.service_code}.csv"
         path.write_text(item.csv, encoding="utf-8")
         typer.echo(str(path))
-    console.print(f"{len(exports)} services, {sum(e.responses for e in exports):,} responses in {quarter.upper()}.")
+    console.print(f"{len(exports)} services, {sum(e.responses for e in exports):,} responses in {quarter.upper()}; "
+                  f"the CSVs are in {out.resolve()}.")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import Site
+from tests.e2e.conftest import Site, sign_in
 from tests.e2e.test_pages import Visit, _report, _watch
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +70,30 @@ def agency_site(html: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_dashboard_date_inputs_are_whole_at_1280_pixels(browser, site: Site) -> None:
+    context = browser.new_context(base_url=site.base_url, viewport={"width": 1280, "height": 900})
+    sign_in(context, site, "cx_analyst")
+    page = context.new_page()
+    page.goto("/cx/feedback", wait_until="load")
+    measured = page.evaluate("""() => ['since', 'until'].map(id => {
+        const input = document.getElementById(id);
+        const box = input.getBoundingClientRect();
+        // The day, month and year fields and the calendar button sit inside the input: the width they
+        // need is the input's own width when nothing constrains it (a copy of it, off in a corner).
+        const free = input.cloneNode();
+        free.removeAttribute('id');
+        free.style.cssText = 'position:absolute; left:0; top:0; width:auto; max-width:none; visibility:hidden';
+        document.body.appendChild(free);
+        const needed = free.getBoundingClientRect().width;
+        free.remove();
+        return {id, left: box.left, right: box.right, width: box.width, needed,
+                scroll: input.scrollWidth, client: input.clientWidth, viewport: window.innerWidth};
+    })""")
+    context.close()
+
+    for m in measured:
+        assert m["left"] >= 0 and m["right"] <= m["viewport"], m
+        assert m["scroll"] <= m["client"], m
+        assert m["width"] >= m["needed"], m

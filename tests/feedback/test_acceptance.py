@@ -35,8 +35,8 @@ def test_answers_from_the_hosted_page_the_widget_and_the_api_all_count_in_the_da
     assert widget.status_code == 303 and "embed=1" in widget.headers["location"]
     assert api.status_code == 201
     dashboard = analyst.get("/cx/feedback?group_by=service&period=quarter").text
-    assert _kpi(dashboard, "Responses") == "3"
-    assert _kpi(dashboard, "Trust").startswith("66.7%")
+    assert _kpi(dashboard, "responses") == "3"
+    assert _kpi(dashboard, "trust").startswith("66.7%")
 
 
 def test_a_second_answer_on_the_same_invitation_is_refused_with_a_clear_message(client, uow, clock, survey):
@@ -85,7 +85,7 @@ def test_kpis_match_a_hand_computation_intervals_and_change_included(client, uow
     assert round(change["p_value"], 4) == 0.0736 and change["significant"] is False
 
 
-def test_a_cell_under_the_threshold_is_suppressed_in_the_api_the_page_and_the_export(
+def test_a_cell_under_the_threshold_is_suppressed_in_the_api_and_the_page_but_counted_exactly_for_omb(
     analyst, uow, clock, survey, refund, tax_key
 ):
     _answer_at(uow, clock, survey, datetime(2026, 2, 2, tzinfo=UTC), {"trust": 5}, service_id=refund.id)
@@ -103,8 +103,10 @@ def test_a_cell_under_the_threshold_is_suppressed_in_the_api_the_page_and_the_ex
     assert "100.0%" not in row.split("</tr>")[0]
     archive = zipfile.ZipFile(io.BytesIO(export.content))
     rows = list(csv.DictReader(io.StringIO(archive.read("FY2026Q2-TAX-REFUND.csv").decode())))
-    assert rows[0]["question_text"] == "Responses" and rows[0]["count"] == "suppressed"
-    assert {r["count"] for r in rows if r["question_key"] == "trust"} == {"suppressed"}
+    # OMB's quarterly collection takes whole numbers for every answer point: the export never suppresses.
+    assert rows[0]["question_text"] == "Responses" and rows[0]["count"] == "1"
+    assert {(r["answer"], r["count"]) for r in rows if r["question_key"] == "trust"} == {
+        ("1", "0"), ("2", "0"), ("3", "0"), ("4", "0"), ("5", "1")}
 
 
 def test_the_a11_export_counts_exactly_the_responses_of_its_quarter(uow, clock, survey, refund, settings, tmp_path):
@@ -120,8 +122,8 @@ def test_the_a11_export_counts_exactly_the_responses_of_its_quarter(uow, clock, 
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "FY2026Q2-TAX-REFUND.csv").read_text())))
     assert rows[0]["question_text"] == "Responses" and rows[0]["count"] == "3"
-    assert {(r["question_key"], r["answer"], r["count"]) for r in rows[2:]} == {
-        ("trust", "4", "3"), ("went_well", "ease", "3")}
+    answered = {(r["question_key"], r["answer"], r["count"]) for r in rows[2:] if r["count"] != "0"}
+    assert answered == {("trust", "4", "3"), ("went_well", "ease", "3")}
     assert rows[0]["fiscal_year"] == "2026" and rows[0]["quarter"] == "Q2"
 
 
@@ -139,14 +141,36 @@ def test_the_a11_export_neutralises_cells_a_spreadsheet_would_run(uow, clock, su
         with uow() as session:
             session.execute(update(Service).where(Service.id == refund.id).values(name=name))
         with uow() as session:
-            [exports[name]] = export.a11_quarter(session=session, quarter="FY2026Q2", fiscal_year_start_month=10,
-                                                 threshold=1)
+            [exports[name]] = export.a11_quarter(session=session, quarter="FY2026Q2", fiscal_year_start_month=10)
     for name, item in exports.items():
         rows = list(csv.DictReader(io.StringIO(item.csv, newline="")))
         cell = rows[0]["service_name"]
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), name
         assert cell in ("'" + name, " " + name.strip()), (name, cell)
-        assert len(rows) == 3  # no cell split its row
+        assert all(len(row) == len(export.HEADER) and None not in row for row in rows)  # no cell split its row
         assert rows[0]["count"] == "2"  # numbers stay numbers
     assert export.spreadsheet_cell("-12") == "-12" and export.spreadsheet_cell("-1.5e3") == "-1.5e3"
     assert export.spreadsheet_cell(-3) == -3
+
+
+def test_export_a11_without_out_writes_under_the_data_directory_with_exact_counts(
+    uow, clock, survey, refund, settings, tmp_path, monkeypatch
+):
+    for n in range(5):  # 5 responses, under any usual suppression threshold: OMB still gets the 5
+        _answer_at(uow, clock, survey, datetime(2026, 2, 1 + n, tzinfo=UTC), {"trust": 4}, service_id=refund.id)
+    data_dir, elsewhere = tmp_path / "data", tmp_path / "where-the-command-was-typed"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    env = {"GOVCX_DATABASE_URL": settings.database_url, "GOVCX_DATA_DIR": str(data_dir),
+           "GOVCX_SUPPRESSION_THRESHOLD": "10", "GOVCX_SECRET_KEY": "x" * 40}
+
+    result = runner.invoke(cli, ["feedback", "export-a11", "--quarter", "FY2026Q2"], env=env)
+
+    written = data_dir / "exports" / "a11" / "FY2026Q2" / "FY2026Q2-TAX-REFUND.csv"
+    assert result.exit_code == 0, result.output
+    assert list(elsewhere.iterdir()) == [] and written.exists()
+    assert str(written.parent.resolve()) in result.output.replace("\n", "")
+    rows = list(csv.DictReader(io.StringIO(written.read_text())))
+    assert rows[0]["question_text"] == "Responses" and rows[0]["count"] == "5"
+    assert {(r["answer"], r["count"]) for r in rows if r["question_key"] == "trust"} == {
+        ("1", "0"), ("2", "0"), ("3", "0"), ("4", "5"), ("5", "0")}

@@ -241,3 +241,44 @@ def test_a_staff_name_with_a_line_break_is_refused(uow, clock, tax):
     with pytest.raises(Invalid, match="one line"), uow() as session:
         accounts.create_staff(session=session, email="a@tax.example", name="Ana\r\nEvil", password="x" * 16,
                               role=Role.STAFF, agency_id=tax.id, clock=clock)
+
+
+@pytest.mark.parametrize("typed", ["martinez", "MARTINEZ", "Martínez", "martínez", "MARTÍNEZ", "martı́nez"])
+def test_a_name_is_found_with_or_without_its_accents_in_any_case(client, uow, clock, cipher, tax, key_for, typed):
+    with uow() as session:
+        factories.person(session, clock, cipher, given_name="José", family_name="Martínez")
+        factories.person(session, clock, cipher, given_name="Jose", family_name="Martinez")
+        factories.person(session, clock, cipher, given_name="Ana", family_name="Martins")
+
+    answer = client.get("/api/v1/persons", params={"q": f"{typed} jose"}, headers=key_for(tax, Scope.REGISTRY_READ))
+
+    assert answer.status_code == 200
+    assert sorted(p["family_name"] for p in answer.json()["items"]) == ["Martinez", "Martínez"]
+
+
+def test_folding_drops_accents_and_case_and_spells_out_plain_letters():
+    assert service.fold("Martínez") == service.fold("MARTINEZ") == "martinez"
+    assert service.fold("Łukasz Søren Straße Ærø") == "lukasz soren strasse aero"
+    assert service.search_name("Zoë", "Núñez") == "zoe nunez"
+
+
+def test_upgrading_refolds_the_names_stored_before_accents_were_folded(engine, uow, clock, cipher):
+    from alembic import command
+
+    from sqlalchemy import update
+
+    from govcx.core.migrations import alembic_config, upgrade
+    from govcx.core.pagination import PageParams
+
+    with uow() as session:
+        person = factories.person(session, clock, cipher, given_name="Íñigo", family_name="Muñoz")
+        session.execute(update(Person).where(Person.id == person.id).values(search_name="íñigo muñoz"))
+    command.stamp(alembic_config(engine), "0015")  # a store from before the search folded accents
+
+    upgrade(engine)
+
+    with uow() as session:
+        assert session.get(Person, person.id).search_name == "inigo munoz"
+        assert [p.id for p in service.search_persons(session=session, cipher=cipher, q="inigo munoz",
+                                                     region_id=None, page=PageParams(cursor=None, limit=5))[0]
+                ] == [person.id]

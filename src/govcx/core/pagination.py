@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from govcx.core.errors import Invalid
@@ -18,6 +19,7 @@ from govcx.core.errors import Invalid
 ItemT = TypeVar("ItemT")
 
 _CURSOR_VERSION = b"c1:"
+_DATED_CURSOR_VERSION = b"d1:"
 
 
 def encode_cursor(last_id: UUID) -> str:
@@ -65,4 +67,36 @@ def paginate(
     if len(rows) > page.limit:
         rows = rows[: page.limit]
         return rows, encode_cursor(rows[-1].id)
+    return rows, None
+
+
+def encode_dated_cursor(day: date, last_id: UUID) -> str:
+    return base64.urlsafe_b64encode(_DATED_CURSOR_VERSION + day.isoformat().encode() + last_id.bytes).decode().rstrip("=")
+
+
+def decode_dated_cursor(cursor: str) -> tuple[date, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if not raw.startswith(_DATED_CURSOR_VERSION) or len(raw) != len(_DATED_CURSOR_VERSION) + 10 + 16:
+            raise ValueError
+        body = raw[len(_DATED_CURSOR_VERSION):]
+        return date.fromisoformat(body[:10].decode()), UUID(bytes=body[10:])
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise Invalid("The cursor is not one this page handed out; start again without it.") from None
+
+
+def paginate_by_date(
+    session: Session, stmt: Select[Any], *, date_column: InstrumentedAttribute[date],
+    id_column: InstrumentedAttribute[UUID], page: PageParams,
+) -> tuple[list[Any], str | None]:
+    """Return one page of `stmt`'s rows oldest first by `date_column` (ties in id order), and the next cursor."""
+    # Ids are time-ordered by when a row was written, not by the day it is about (a bulk load, a
+    # late import): a list that says "oldest first" must order by the day itself.
+    if page.cursor:
+        day, last_id = decode_dated_cursor(page.cursor)
+        stmt = stmt.where(or_(date_column > day, and_(date_column == day, id_column > last_id)))
+    rows = list(session.scalars(stmt.order_by(date_column, id_column).limit(page.limit + 1)))
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        return rows, encode_dated_cursor(getattr(rows[-1], date_column.key), rows[-1].id)
     return rows, None

@@ -1,5 +1,12 @@
 """The A-11 §280 quarterly CX data collection: per service, the volume of responses and invitations
-and the count of each answer to each question, for exactly one fiscal quarter."""
+and the count of each answer to each question, for exactly one fiscal quarter.
+
+OMB collects these figures (through GSA's Touchpoints "CX Quarterly" collection) as whole numbers:
+the volume of respondents and, for each question, how many people chose each point of its scale.
+So every count here is exact, every point of a scale is written (0 when nobody chose it), and
+nothing is written as "suppressed": the files are aggregate counts only, never a comment's words,
+an answer's person or a response's date, and they stay with the agency until it submits them.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +25,11 @@ from govcx.core.bounded import one_line, spreadsheet_cell
 from govcx.core.errors import NotFound
 from govcx.feedback.kpis import quarter_bounds
 from govcx.feedback.models import Invitation, Response, Survey
-from govcx.feedback.schemas import Question, QuestionType
+from govcx.feedback.schemas import SCALES, Question, QuestionType
 from govcx.registry import service as registry
 
 HEADER = ["fiscal_year", "quarter", "agency_code", "service_code", "service_name", "survey_code", "survey_version",
           "question_key", "question_text", "answer", "count"]
-SUPPRESSED = "suppressed"
 NO_SERVICE = "NO-SERVICE"
 
 
@@ -34,6 +40,19 @@ class ServiceExport:
     responses: int
 
 
+def _answer_points(question: Question, answered: Counter[str]) -> list[str]:
+    """Every point of a scale or choice question, lowest first (so nobody choosing one still shows, as 0),
+    then any other answer given (an option since withdrawn)."""
+    if question.type in SCALES:
+        low, high = SCALES[question.type]
+        points = [str(v) for v in range(low, high + 1)]
+    elif question.type in (QuestionType.SINGLE, QuestionType.MULTI):
+        points = [o.key for o in question.options]
+    else:
+        points = []
+    return points + sorted(set(answered) - set(points))
+
+
 def _answer_values(question: Question, value: object) -> list[str]:
     if question.type is QuestionType.TEXT:
         return ["answered"]  # counts of comments, never their words
@@ -41,7 +60,7 @@ def _answer_values(question: Question, value: object) -> list[str]:
 
 
 def a11_quarter(
-    *, session: Session, quarter: str, fiscal_year_start_month: int, threshold: int, agency_id: UUID | None = None,
+    *, session: Session, quarter: str, fiscal_year_start_month: int, agency_id: UUID | None = None,
     agency_code: str | None = None,
 ) -> list[ServiceExport]:
     """Return one CSV per service for the fiscal quarter `quarter` (e.g. FY2026Q1), of one agency or all."""
@@ -79,12 +98,11 @@ def a11_quarter(
         svc = services.get(service_id) if service_id else None
         code, name = (svc.code, svc.name) if svc else (NO_SERVICE, "No service given")
         agency = agencies.get(svc.agency_id, "") if svc else ""
-        small = volumes[service_id] < threshold
         buffer = io.StringIO()
         writer = _SafeWriter(csv.writer(buffer, lineterminator="\n"))
         writer.writerow(HEADER)
         base = [fiscal_year, f"Q{q}", agency, code, name]
-        writer.writerow([*base, "", "", "volume", "Responses", "", SUPPRESSED if small else volumes[service_id]])
+        writer.writerow([*base, "", "", "volume", "Responses", "", volumes[service_id]])
         writer.writerow([*base, "", "", "volume", "Invitations sent", "", invitations.get(service_id, 0)])
         for (sid, survey_id), by_question in sorted(counts.items(), key=lambda kv: str(kv[0][1])):
             if sid != service_id:
@@ -92,11 +110,9 @@ def a11_quarter(
             survey, questions = surveys[survey_id]
             for key, question in questions.items():
                 answered = by_question.get(key, Counter())
-                hidden = small or sum(answered.values()) < threshold
-                for answer, n in sorted(answered.items()):
-                    writer.writerow([*base, survey.code, survey.version, key,
-                                     question.prompt.get("en", key).replace("{provider}", survey.provider),
-                                     answer, SUPPRESSED if hidden else n])
+                text = question.prompt.get("en", key).replace("{provider}", survey.provider)
+                for answer in _answer_points(question, answered):
+                    writer.writerow([*base, survey.code, survey.version, key, text, answer, answered[answer]])
         out.append(ServiceExport(service_code=code, csv=buffer.getvalue(), responses=volumes[service_id]))
     return out
 

@@ -108,6 +108,15 @@ def period_of(day: date, period: Period, start_month: int) -> tuple[str, date]:
     return label, quarter_bounds(label, start_month)[0]
 
 
+def period_last_day(start: date, period: Period) -> date:
+    """The last day of the period that begins on `start` (a Monday, a month's or a quarter's first day)."""
+    if period is Period.WEEK:
+        return start + timedelta(days=6)
+    months = 1 if period is Period.MONTH else 3
+    month_index = start.month - 1 + months
+    return date(start.year + month_index // 12, month_index % 12 + 1, 1) - timedelta(days=1)
+
+
 # The query -------------------------------------------------------------------------------------
 
 

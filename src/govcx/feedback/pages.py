@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import statistics
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import Query, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -19,16 +20,19 @@ from govcx.core.auth import CurrentStaff, StaffMember, authorize
 from govcx.core.clock import Clock
 from govcx.core.config import Settings
 from govcx.core.deps import ClockDep, SessionDep, SettingsDep
+from govcx.core.filters import Filter
 from govcx.core.errors import Invalid
 from govcx.core.pagination import PageParams
 from govcx.feedback import export, schemas, service, templates
 from govcx.feedback.charts import percent_bars
 from govcx.feedback.models import FollowUpState, ResponseSource, Survey
-from govcx.feedback.schemas import Dimension, KpiFilters, Period, QuestionType
+from govcx.feedback.kpis import period_last_day
+from govcx.feedback.schemas import Dimension, KpiCell, KpiFilters, Period, QuestionType
 from govcx.feedback.spam import RateLimited
 from govcx.registry import service as registry
 from govcx.registry.models import Channel
 from govcx.web import i18n
+from govcx.web.i18n import N_
 from govcx.web.i18n import gettext as _
 from govcx.web.templating import page_router, render
 
@@ -192,24 +196,25 @@ async def open_survey_answer(request: Request, survey_id: UUID, session: Session
 
 # The CX dashboard ------------------------------------------------------------------------------
 
+DIMENSION_LABELS = {Dimension.NONE: N_("No breakdown"), Dimension.AGENCY: N_("Agency"),
+                    Dimension.SERVICE: N_("Service"), Dimension.CHANNEL: N_("Channel"),
+                    Dimension.TOUCHPOINT: N_("Touchpoint"), Dimension.REGION: N_("Region")}
+PERIOD_LABELS = {Period.WEEK: N_("Week"), Period.MONTH: N_("Month"), Period.QUARTER: N_("Fiscal quarter")}
+CHANNEL_LABELS = {Channel.WEB: N_("Website"), Channel.APP: N_("Mobile app"), Channel.PHONE: N_("Phone"),
+                  Channel.IN_PERSON: N_("In person"), Channel.EMAIL: N_("E-mail"), Channel.CHAT: N_("Online chat"),
+                  Channel.MAIL: N_("Post"), Channel.SOCIAL: N_("Social media"), Channel.SMS: N_("Text message")}
+DRIVER_LABELS = {schemas.Driver.EFFECTIVENESS: N_("Effectiveness"), schemas.Driver.EASE: N_("Ease"),
+                 schemas.Driver.EFFICIENCY: N_("Efficiency"), schemas.Driver.TRANSPARENCY: N_("Transparency"),
+                 schemas.Driver.HUMANITY: N_("Humanity"), schemas.Driver.EMPLOYEE: N_("Employee helpfulness"),
+                 schemas.Driver.EQUITY: N_("Equity"), schemas.Driver.OTHER: N_("Other")}
+FOLLOW_UP_LABELS = {FollowUpState.OPEN: N_("Open"), FollowUpState.IN_PROGRESS: N_("In progress"),
+                    FollowUpState.CLOSED: N_("Closed")}
+NOT_GIVEN = N_("Not given")
+
 
 def _agency_scope(staff: StaffMember) -> UUID | None:
     authorize(staff, Scope.CX_READ)
     return None if staff.platform_wide else staff.agency_id
-
-
-def _optional_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        raise Invalid("That choice is not one of the list; pick again.") from None
-
-
-def _optional_date(value: str) -> date | None:
-    try:
-        return reasonable_date(date.fromisoformat(value)) if value else None
-    except ValueError:
-        raise Invalid(f"Enter dates as YYYY-MM-DD, between the years {EARLIEST_YEAR} and {LATEST_YEAR}.") from None
 
 
 def _choices(session: Session, agency_id: UUID | None) -> dict[str, Any]:
@@ -218,50 +223,105 @@ def _choices(session: Session, agency_id: UUID | None) -> dict[str, Any]:
     return {
         "services": [(str(s.id), s.name) for s in services],
         "regions": [(str(r.id), r.name) for r in registry.all_regions(session=session)],
-        "channels": [c.value for c in Channel],
-        "dimensions": [d.value for d in Dimension], "periods": [p.value for p in Period],
+        "channels": [(c.value, _(CHANNEL_LABELS[c])) for c in Channel],
+        "dimensions": [(d.value, _(DIMENSION_LABELS[d])) for d in Dimension],
+        "periods": [(p.value, _(PERIOD_LABELS[p])) for p in Period],
     }
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _dates(since: str | None, until: str | None) -> tuple[dict[str, date | None], dict[str, str]]:
+    """The From and Until days of a filter form, and an error beside each one that is not a day."""
+    days: dict[str, date | None] = {}
+    errors: dict[str, str] = {}
+    for name, value in (("since", since), ("until", until)):
+        try:
+            days[name] = reasonable_date(date.fromisoformat(value.strip())) if value else None
+        except ValueError:
+            days[name] = None
+            errors[name] = _("Enter the date as YYYY-MM-DD, between the years %(low)s and %(high)s.") % {
+                "low": EARLIEST_YEAR, "high": LATEST_YEAR}
+    if not errors and days["since"] and days["until"] and days["until"] < days["since"]:
+        errors["until"] = _("The Until date must be on or after the From date.")
+    return days, errors
+
+
+def _comments_link(cell: KpiCell, group_by: Dimension, period: Period, chosen: dict[str, str]) -> str:
+    """The comments page filtered to what one row of the breakdown counts: its group, its period and
+    the dashboard's own filters."""
+    filter_of = {Dimension.SERVICE: "service_id", Dimension.REGION: "region_id", Dimension.CHANNEL: "channel"}
+    query = {filter_of[group_by]: cell.group} if group_by in filter_of and cell.group else {}
+    query |= {k: chosen[k] for k in ("service_id", "channel", "region_id") if chosen[k] and k not in query}
+    query |= {"since": cell.period_start.isoformat(), "until": period_last_day(cell.period_start, period).isoformat()}
+    return "/cx/feedback/comments?" + urlencode(query)
 
 
 @router.get("/cx/feedback")
 def dashboard(
     request: Request, staff: CurrentStaff, session: SessionDep, settings: SettingsDep,
-    group_by: Dimension = Dimension.SERVICE, period: Period = Period.QUARTER, service_id: str = "",
-    channel: Annotated[Channel | None, Query()] = None, region_id: str = "", since: str = "", until: str = "",
+    group_by: Filter[Dimension] = None, period: Filter[Period] = None, service_id: Filter[UUID] = None,
+    channel: Filter[Channel] = None, region_id: Filter[UUID] = None, since: Filter[str] = None,
+    until: Filter[str] = None,
 ) -> Response:
     agency_id = _agency_scope(staff)
-    filters = KpiFilters(agency_id=agency_id, service_id=_optional_uuid(service_id), channel=channel,
-                         region_id=_optional_uuid(region_id), since=_optional_date(since),
-                         until=_optional_date(until))
+    group_by, period = group_by or Dimension.SERVICE, period or Period.QUARTER
+    days, errors = _dates(since, until)
+    context: dict[str, Any] = {
+        "errors": errors, "threshold": settings.suppression_threshold,
+        "filters": {"group_by": group_by.value, "period": period.value, "service_id": _text(service_id),
+                    "channel": channel.value if channel else "", "region_id": _text(region_id),
+                    "since": since or "", "until": until or ""},
+        **_choices(session, agency_id),
+    }
+    if errors:
+        return render(request, "feedback/dashboard.html", {**context, "overall": None}, status_code=400)
+    filters = KpiFilters(agency_id=agency_id, service_id=service_id, channel=channel, region_id=region_id,
+                         since=days["since"], until=days["until"])
     overall = service.kpi_report(session=session, group_by=Dimension.NONE, period=period, filters=filters,
                                  settings=settings)
     breakdown = service.kpi_report(session=session, group_by=group_by, period=period, filters=filters,
                                    settings=settings)
     trend = [(c.period, c.trust.value if c.trust else None) for c in overall.cells]
-    latest = overall.cells[-1] if overall.cells else None
     return render(request, "feedback/dashboard.html", {
-        "overall": overall, "breakdown": breakdown, "latest": latest, "chart": percent_bars(trend, what="trust"),
-        "trend": trend, "threshold": settings.suppression_threshold, "drivers": [d.value for d in schemas.Driver],
-        "filters": {"group_by": group_by.value, "period": period.value, "service_id": service_id,
-                    "channel": channel.value if channel else "", "region_id": region_id, "since": since,
-                    "until": until},
-        **_choices(session, agency_id),
+        **context, "overall": overall, "breakdown": breakdown, "latest": overall.cells[-1] if overall.cells else None,
+        "chart": percent_bars(trend, what="trust"), "trend": trend,
+        "drivers": [(d.value, _(DRIVER_LABELS[d])) for d in schemas.Driver],
+        "measures": {"trust": _("Trust"), "satisfaction": _("Satisfaction")},
+        "group_label": _(DIMENSION_LABELS[group_by]), "period_label": _(PERIOD_LABELS[period]),
+        "comment_links": [_comments_link(cell, group_by, period, context["filters"]) for cell in breakdown.cells],
     })
 
 
 @router.get("/cx/feedback/comments")
 def comments_page(
-    request: Request, staff: CurrentStaff, session: SessionDep, service_id: str = "", negative: str = "",
-    cursor: str | None = None,
+    request: Request, staff: CurrentStaff, session: SessionDep, service_id: Filter[UUID] = None,
+    region_id: Filter[UUID] = None, channel: Filter[Channel] = None, since: Filter[str] = None,
+    until: Filter[str] = None, negative: str = "", cursor: str | None = None,
 ) -> Response:
     agency_id = _agency_scope(staff)
+    days, errors = _dates(since, until)
+    chosen = {"service_id": _text(service_id), "region_id": _text(region_id),
+              "channel": channel.value if channel else "", "since": since or "", "until": until or "",
+              "negative": "1" if negative == "1" else ""}
+    if errors:
+        return render(request, "feedback/comments.html", {
+            "errors": errors, "rows": [], "next_page": None, "filters": chosen, **_choices(session, agency_id),
+        }, status_code=400)
     rows, next_cursor = service.comments(
-        session=session, agency_id=agency_id, service_id=_optional_uuid(service_id), negative_only=negative == "1",
+        session=session, agency_id=agency_id, service_id=service_id, region_id=region_id, channel=channel,
+        since=days["since"], until=days["until"], negative_only=negative == "1",
         page=PageParams(cursor=cursor, limit=COMMENTS_PER_PAGE))
     names = service.labels(session=session, group_by=Dimension.SERVICE)
-    return render(request, "feedback/comments.html", {
-        "rows": [(r, names.get(str(r.service_id), "Not given")) for r in rows], "next_cursor": next_cursor,
-        "service_id": service_id, "negative": negative, **_choices(session, agency_id),
+    channel_names = {c.value: _(label) for c, label in CHANNEL_LABELS.items()}
+    return render(request, "feedback/comments.html", {"errors": {},
+        "rows": [(r, names.get(str(r.service_id), _(NOT_GIVEN)), channel_names.get(r.channel or "", _(NOT_GIVEN)))
+                 for r in rows],
+        "next_page": ("/cx/feedback/comments?" + urlencode({**{k: v for k, v in chosen.items() if v},
+                                                             "cursor": next_cursor})) if next_cursor else None,
+        "filters": chosen, **_choices(session, agency_id),
     })
 
 
@@ -274,7 +334,8 @@ def follow_ups_page(request: Request, staff: CurrentStaff, session: SessionDep, 
     hours = [h for h in (service.hours_to_close(f) for f in rows) if h is not None]
     names = service.labels(session=session, group_by=Dimension.SERVICE)
     return render(request, "feedback/follow_ups.html", {
-        "rows": [(f, names.get(str(f.service_id), "Not given"), service.hours_to_close(f)) for f in rows],
+        "rows": [(f, names.get(str(f.service_id), _(NOT_GIVEN)), service.hours_to_close(f),
+                  _(FOLLOW_UP_LABELS[f.state])) for f in rows],
         "next_cursor": next_cursor, "closed": len(hours), "open": sum(f.state is not FollowUpState.CLOSED for f in rows),
         "median_hours": statistics.median(hours) if hours else None,
     })
@@ -282,16 +343,20 @@ def follow_ups_page(request: Request, staff: CurrentStaff, session: SessionDep, 
 
 def _exports(session: Session, staff: StaffMember, settings: Settings, quarter: str) -> list[export.ServiceExport]:
     return export.a11_quarter(session=session, quarter=quarter, agency_id=_agency_scope(staff),
-                              fiscal_year_start_month=settings.fiscal_year_start_month,
-                              threshold=settings.suppression_threshold)
+                              fiscal_year_start_month=settings.fiscal_year_start_month)
 
 
 @router.get("/cx/feedback/export")
 def export_page(request: Request, staff: CurrentStaff, session: SessionDep, settings: SettingsDep,
                 quarter: str = "") -> Response:
-    rows = _exports(session, staff, settings, quarter) if quarter else None
-    return render(request, "feedback/export.html", {
-        "quarter": quarter.upper(), "rows": rows, "threshold": settings.suppression_threshold})
+    wanted = quarter.strip().upper()
+    try:
+        rows = _exports(session, staff, settings, wanted) if wanted else None
+    except Invalid:
+        return render(request, "feedback/export.html", {"quarter": wanted, "rows": None, "errors": {
+            "quarter": _("Write the quarter like FY2026Q1, with a fiscal year between %(low)s and %(high)s.") % {
+                "low": EARLIEST_YEAR + 1, "high": LATEST_YEAR}}}, status_code=422)
+    return render(request, "feedback/export.html", {"quarter": wanted, "rows": rows, "errors": {}})
 
 
 @router.get("/cx/feedback/export.zip")

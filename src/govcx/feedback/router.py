@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from govcx.core.accounts import Scope
 from govcx.core.auth import AgencyClient, require_scope
 from govcx.core.config import API_PREFIX
 from govcx.core.deps import ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import problem_responses
+from govcx.core.filters import Filter
 from govcx.core.pagination import PageParamsDep
 from govcx.feedback import schemas, service
 from govcx.feedback.models import FollowUpState, ResponseSource
@@ -100,7 +101,7 @@ def _follow_up_read(follow_up) -> schemas.FollowUpRead:  # noqa: ANN001
 
 @router.get("/follow-ups", response_model=schemas.FollowUpPage, operation_id="list_follow_ups", responses=AUTH)
 def list_follow_ups(
-    session: SessionDep, me: Reader, page: PageParamsDep, state: Annotated[FollowUpState | None, Query()] = None
+    session: SessionDep, me: Reader, page: PageParamsDep, state: Filter[FollowUpState] = None
 ) -> schemas.FollowUpPage:
     rows, next_cursor = service.list_follow_ups(session=session, agency_id=me.agency_id, state=state, page=page)
     return schemas.FollowUpPage(items=[_follow_up_read(f) for f in rows], next_cursor=next_cursor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from govcx.core.config import Settings
 from govcx.core.db import get_or_404, unit_of_work
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
-from govcx.core.pagination import PageParams, paginate
+from govcx.core.pagination import PageParams, paginate, paginate_by_date
 from govcx.crm.events import CaseStatusChanged, FollowUpCaseOpened
 from govcx.feedback import events, kpis, templates
 from govcx.feedback.models import (
@@ -31,6 +31,7 @@ from govcx.feedback.models import (
     SurveyKind,
 )
 from govcx.core.redaction import redact
+from govcx.registry.models import Channel
 from govcx.feedback.schemas import (
     DRIVER_BIT,
     SCALES,
@@ -380,17 +381,24 @@ def hours_to_close(follow_up: FollowUp) -> float | None:
 
 
 def comments(
-    *, session: Session, agency_id: UUID | None, service_id: UUID | None, negative_only: bool, page: PageParams
+    *, session: Session, agency_id: UUID | None, service_id: UUID | None, negative_only: bool, page: PageParams,
+    region_id: UUID | None = None, channel: Channel | None = None, since: date | None = None,
+    until: date | None = None,
 ) -> tuple[list[Response], str | None]:
-    """Responses with a (redacted) comment, newest id last, for reading what people wrote."""
+    """Responses with a (redacted) comment, oldest day first, for reading what people wrote."""
     stmt = select(Response).where(Response.comment.is_not(None))
-    if agency_id is not None:
-        stmt = stmt.where(Response.agency_id == agency_id)
-    if service_id is not None:
-        stmt = stmt.where(Response.service_id == service_id)
+    for column, value in ((Response.agency_id, agency_id), (Response.service_id, service_id),
+                          (Response.region_id, region_id),
+                          (Response.channel, channel.value if channel else None)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if since is not None:
+        stmt = stmt.where(Response.submitted_on >= since)
+    if until is not None:
+        stmt = stmt.where(Response.submitted_on <= until)
     if negative_only:
         stmt = stmt.where(Response.negative.is_(True))
-    return paginate(session, stmt, id_column=Response.id, page=page)
+    return paginate_by_date(session, stmt, date_column=Response.submitted_on, id_column=Response.id, page=page)
 
 
 def import_responses(*, session: Session, rows: list[dict[str, Any]]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID
@@ -33,9 +34,22 @@ from govcx.registry.models import (
 _NATIONAL_ID = "person.national_id"
 
 
+# Letters that carry no combining mark to drop, but that a person typing on another keyboard spells plainly.
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """`text` without case or accents ("Martínez" -> "martinez"), the form names are stored and searched in."""
+    # Folded in Python, stored in its own column, and matched with a plain LIKE: SQLite and PostgreSQL
+    # then agree, with no collation, extension (unaccent) or ICU build that one of them lacks.
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.translate(_PLAIN_LETTERS))
+
+
 def search_name(*parts: str) -> str:
-    """The case-folded form names are searched by."""
-    return " ".join(p.casefold() for p in parts if p)
+    """The folded form names are searched by."""
+    return " ".join(fold(p) for p in parts if p)
 
 
 def _name_terms(q: str) -> list[str]:
