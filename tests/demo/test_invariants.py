@@ -11,12 +11,15 @@ from sqlalchemy import func, select
 
 from govcx.consent.models import ConsentEvent
 from govcx.crm.models import Case, CaseEvent, CaseEventKind, Interaction
+from govcx.demo.generator import generate
 from govcx.exchange.models import AccessLogEntry
 from govcx.feedback.models import FollowUp, Response, Survey, SurveyKind
 from govcx.notify.models import Message
 from govcx.registry import service as registry
 from govcx.registry.models import Agency, Person
 from govcx.vault.models import Fact
+from tests.demo.conftest import PEOPLE
+from tests.demo.test_generator import _empty as empty_store
 
 REFERENCE = re.compile(r"(?:request|solicitud) ([0-9A-F]{8})\b")
 
@@ -137,3 +140,28 @@ def test_every_quick_survey_has_answers_and_low_trust_opened_follow_ups(demo, uo
     for kind in (SurveyKind.A11_V2, SurveyKind.CSAT, SurveyKind.CES, SurveyKind.NPS):
         assert answered.get(kind, 0) > 0, kind
     assert follow_ups > 0
+
+
+def _history(uow) -> dict[str, list]:  # noqa: ANN001
+    """What a person would compare between two runs: cases and their history, contacts, answers, messages."""
+    with uow() as session:
+        return {
+            "cases": sorted(session.execute(select(Case.token, Case.status, Case.opened_at, Case.updated_at)).all()),
+            "history": sorted(session.execute(select(CaseEvent.id, CaseEvent.at, CaseEvent.status)).all()),
+            "contacts": sorted(session.execute(select(Interaction.id, Interaction.started_at)).all()),
+            "answers": sorted((str(r.submitted_at), repr([r.trust, r.satisfied, r.ces_score, r.nps_score]))
+                              for r in session.scalars(select(Response))),
+            "messages": sorted(session.execute(select(Message.person_id, Message.template_key, Message.created_at,
+                                                      Message.subject)).all()),
+        }
+
+
+def test_the_same_seed_and_now_give_the_same_history(settings, engine, uow):
+    now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    generate(settings=settings, people=PEOPLE, seed=7, now=now)
+    first = _history(uow)
+    empty_store(engine)
+    generate(settings=settings, people=PEOPLE, seed=7, now=now)
+
+    assert _history(uow) == first
+    assert max(_utc(at) for _, at, _ in first["history"]) <= now

@@ -52,7 +52,7 @@ REPEAT_FIELDS = ("street_address", "phone", "email", "postal_code")
 CLOSE_REASONS = ("Done as asked", "Fixed on site", "Answered by letter", "Payment made", "Duplicate request")
 BATCH = 5_000
 # Status changes this recent are told to the person (a case.updated message), as the app does when staff move a case.
-TOLD_DAYS = 14
+TOLD_DAYS = 7
 # Public reports (Open311): about a place in the capital, filed by no one in particular.
 PUBLIC_REPORTS_PER_PERSON = 1 / 100
 MIN_PUBLIC_REPORTS = 40

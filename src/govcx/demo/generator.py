@@ -582,6 +582,8 @@ def kept_country(settings: Settings, *, people: int, seed: int) -> dict[str, Any
         return None
     if settings.database_url is None and not _embedded_files(settings)[0].exists():
         return None
+    if not _store_holds_rows(settings.resolved_database_url):  # emptied behind the demo's back
+        return None
     return manifest
 
 
