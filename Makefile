@@ -19,8 +19,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# Keeps the country already in govcx-data (and its passwords) while PEOPLE and SEED stay the same;
+# FRESH=1 starts over.
 demo: $(STAMP)
-	$(BIN)/govcx demo --people $(PEOPLE) --seed $(SEED)
+	$(BIN)/govcx demo --people $(PEOPLE) --seed $(SEED) $(if $(FRESH),--fresh)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

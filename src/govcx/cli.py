@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -61,14 +64,18 @@ def _check_processes(settings: Settings) -> None:
         console.print(f"[bold yellow]warning:[/] {warning}")
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, *, when_listening: Callable[[], None] | None = None) -> None:
     import uvicorn
 
     from govcx.app import create_app
 
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                    proxy_headers=False)  # govcx reads forwarded headers itself, from GOVCX_TRUSTED_PROXIES only
+        # govcx reads forwarded headers itself, from GOVCX_TRUSTED_PROXIES only
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+                                               log_level="warning", proxy_headers=False))
+        if when_listening is not None:
+            threading.Thread(target=_once_listening, args=(server, when_listening), daemon=True).start()
+        server.run()
         return
     # N processes, each building its own app (its own engine, pool, witness loop) from the environment:
     # the parent does once what they must not race over, then hands them the settings it was given.
@@ -76,8 +83,18 @@ def _serve(settings: Settings) -> None:
     if settings.should_auto_upgrade:
         upgrade(make_engine(settings.resolved_database_url))
     os.environ.update(_environment_for_workers(settings))
+    if when_listening is not None:
+        when_listening()
     uvicorn.run("govcx.app:create_app", factory=True, workers=settings.workers, host=settings.host,
                 port=settings.port, log_level="warning", proxy_headers=False)
+
+
+def _once_listening(server: Any, then: Callable[[], None]) -> None:
+    # What a person needs next (the address, the sign-ins) comes after the server's own start-up lines.
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.started:
+        then()
 
 
 def _environment_for_workers(settings: Settings) -> dict[str, str]:
@@ -111,33 +128,62 @@ def demo(
     data_dir: Annotated[Path | None, typer.Option(help="Where the stores go (GOVCX_DATA_DIR).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to serve on (GOVCX_PORT).")] = None,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve once generated.")] = True,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Make a new country (and new passwords) even when the "
+                                        "data dir already holds this one.")] = False,
 ) -> None:
-    """Generate a synthetic country into the data dir, then serve it."""
-    from govcx.demo.generator import generate, reset_demo_store
+    """Generate a synthetic country into the data dir (or keep the one there), then serve it."""
+    from govcx.demo.generator import (
+        changed_from,
+        demo_summary,
+        generate,
+        kept_country,
+        read_manifest,
+        reset_demo_store,
+    )
 
     settings = _settings(data_dir=data_dir, port=port)
     if settings.is_production:
         _fail("The demo country is never generated in production.")
+    if "log_level" not in settings.model_fields_set:
+        # One line per request would push the sign-ins off the screen; GOVCX_LOG_LEVEL=INFO brings them back.
+        settings = settings.model_copy(update={"log_level": "WARNING"})
     if serve_after:
         _check_processes(settings)  # before minutes of generating, not after
-    try:
-        reset_demo_store(settings)
-    except ProblemError as exc:
-        _fail(exc.detail)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as progress:
-        result = generate(settings=settings, people=people, seed=seed, progress=progress)
     # soft_wrap: these lines are read and copied (URLs, passwords), so never break them mid-line.
     out = Console(soft_wrap=True, highlight=False)
-    out.print(f"Generated {result.people:,} people, {result.organizations:,} organizations, "
-              f"{result.agencies} agencies and {result.services} services in {result.seconds:.1f} s "
-              f"({result.people / result.seconds:,.0f} people/s).")
-    out.print(f"Demo sign-ins: {result.credentials_path}")
-    for line in result.sign_in_lines():
+    kept = None if fresh else kept_country(settings, people=people, seed=seed)
+    if kept is not None:
+        out.print(f"Keeping the demo country in {settings.data_dir} ({people:,} people, seed {seed}, made "
+                  f"{kept['now'][:16].replace('T', ' ')} UTC) and its passwords. To start over: "
+                  "make demo FRESH=1 (govcx demo --fresh).")
+    else:
+        changes = changed_from(read_manifest(settings), people=people, seed=seed)
+        if fresh:
+            out.print("Starting over (--fresh): a new country and new passwords.")
+        elif changes:
+            out.print(f"Starting over ({', '.join(changes)}): a new country and new passwords.")
+        try:
+            reset_demo_store(settings)
+        except ProblemError as exc:
+            _fail(exc.detail)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as progress:
+            result = generate(settings=settings, people=people, seed=seed, progress=progress)
+        out.print(f"Made the demo country in {result.seconds:.1f} s ({result.people / result.seconds:,.0f} "
+                  "people/s):")
+    summary = demo_summary(settings, base_url=f"http://{settings.host}:{settings.port}")
+    for line in summary.made:
         out.print(f"  {line}")
-    if serve_after:
-        out.print(f"govcx demo serving on http://{settings.host}:{settings.port}/  (Ctrl+C to stop)")
-        _serve(settings)
+    if not serve_after:
+        out.print("\n".join(summary.sign_ins))
+        return
+
+    def say_where() -> None:
+        out.print("\n".join(summary.sign_ins))
+        out.print(f"govcx demo serving on http://{settings.host}:{settings.port}/  (Ctrl+C to stop; request logs "
+                  "are quiet in the demo: GOVCX_LOG_LEVEL=INFO shows them)")
+
+    _serve(settings, when_listening=say_where)
 
 
 @db_app.command("upgrade")

@@ -18,27 +18,72 @@ from tests.conftest import TEST_SECRET
 runner = CliRunner()
 
 
-def _demo(tmp_path):  # noqa: ANN001, ANN202
+def _demo(tmp_path, *options: str):  # noqa: ANN001, ANN202
     # GOVCX_DATABASE_URL unset on purpose: the demo's own store is the embedded one in the data dir.
-    return runner.invoke(app, ["demo", "--people", "200", "--no-serve", "--data-dir", str(tmp_path)],
+    return runner.invoke(app, ["demo", "--people", "200", "--no-serve", "--data-dir", str(tmp_path), *options],
                          env={"GOVCX_DATABASE_URL": None, "GOVCX_DATA_DIR": None, "GOVCX_ENV": None})
 
 
-def test_govcx_demo_generates_a_country_and_says_how_to_sign_in(tmp_path):
+def _kept(tmp_path) -> tuple[str, tuple[int, int]]:  # noqa: ANN001
+    """The passwords file's text and the store's identity (inode, last change), to tell a kept country."""
+    database = (tmp_path / "govcx.db").stat()
+    return (tmp_path / CREDENTIALS_FILE).read_text(), (database.st_ino, database.st_mtime_ns)
+
+
+def test_govcx_demo_generates_a_country_and_says_where_and_how_to_sign_in(tmp_path):
     result = _demo(tmp_path)
 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "govcx.db").exists() and (tmp_path / TRUTH_FILE).exists()
     credentials = json.loads((tmp_path / CREDENTIALS_FILE).read_text())
-    assert "Generated 200 people" in result.stdout
+    assert "200 people in" in result.stdout and "public Open311 reports" in result.stdout
+    assert "http://127.0.0.1:8000/sign-in" in result.stdout
+    assert "http://127.0.0.1:8000/citizen/sign-in" in result.stdout
     assert credentials["staff"][0]["email"] in result.stdout
     assert credentials["citizen"]["national_id"] in result.stdout
+    assert not list(tmp_path.glob("*.duckdb*"))  # no analytics store is claimed until one exists
 
 
-def test_govcx_demo_twice_starts_afresh(tmp_path):
-    first, second = _demo(tmp_path), _demo(tmp_path)
+def test_govcx_demo_again_keeps_the_country_and_its_passwords(tmp_path):
+    first = _demo(tmp_path)
+    before = _kept(tmp_path)
 
-    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    again = _demo(tmp_path)
+
+    assert first.exit_code == 0 and again.exit_code == 0, again.output
+    assert "Keeping the demo country" in again.stdout
+    assert _kept(tmp_path) == before
+    credentials = json.loads(before[0])
+    assert credentials["staff"][0]["password"] in again.stdout  # the same sign-ins, printed again
+
+
+def test_govcx_demo_starts_over_when_the_seed_or_size_changes(tmp_path):
+    _demo(tmp_path)
+    before = _kept(tmp_path)
+
+    reseeded = _demo(tmp_path, "--seed", "8")
+
+    assert reseeded.exit_code == 0, reseeded.output
+    assert "Starting over (seed 7 -> 8)" in reseeded.stdout
+    assert json.loads((tmp_path / TRUTH_FILE).read_text())["seed"] == 8
+    assert _kept(tmp_path)[0] != before[0]  # new passwords
+    resized = runner.invoke(app, ["demo", "--people", "150", "--seed", "8", "--no-serve", "--data-dir",
+                                  str(tmp_path)], env={"GOVCX_DATABASE_URL": None, "GOVCX_DATA_DIR": None,
+                                                       "GOVCX_ENV": None})
+    assert resized.exit_code == 0, resized.output
+    assert "Starting over (people 200 -> 150)" in resized.stdout
+    assert json.loads((tmp_path / TRUTH_FILE).read_text())["sizes"]["people"] == 150
+
+
+def test_govcx_demo_fresh_starts_over_with_the_same_seed(tmp_path):
+    _demo(tmp_path)
+    before = _kept(tmp_path)
+
+    fresh = _demo(tmp_path, "--fresh")
+
+    assert fresh.exit_code == 0, fresh.output
+    assert "Starting over (--fresh)" in fresh.stdout
+    assert _kept(tmp_path)[0] != before[0]
     assert json.loads((tmp_path / TRUTH_FILE).read_text())["sizes"]["people"] == 200
 
 

@@ -16,8 +16,9 @@ def _agree_share(rows) -> float:  # noqa: ANN001
 
 
 def _responses(engine):  # noqa: ANN001, ANN202
+    """The A-11 answers (those that ask trust), with region and service codes by id."""
     with unit_of_work(make_session_factory(engine)) as session:
-        rows = list(session.scalars(select(Response)))
+        rows = list(session.scalars(select(Response).where(Response.trust.is_not(None))))
         regions = {r.id: r.code for r in registry.all_regions(session=session)}
         services = {s.id: s.code for _, listed in registry.catalogue(session=session) for s in listed}
     return rows, regions, services

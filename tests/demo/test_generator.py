@@ -185,7 +185,7 @@ def test_every_staff_sign_in_in_the_credentials_file_opens_its_account(demo, cre
         assert {("staff", code), ("agency_admin", code)} <= roles
     assert len({a for r, a in roles if r == "cx_analyst"}) >= 2
     assert stat.S_IMODE(demo.credentials_path.stat().st_mode) == 0o600
-    assert any(line.startswith(credentials["staff"][0]["email"]) for line in demo.sign_in_lines())
+    assert any(line.strip().startswith(credentials["staff"][0]["email"]) for line in demo.sign_in_lines())
 
 
 def test_the_citizen_sign_in_is_a_person_of_the_country(demo, credentials, uow, cipher):
@@ -297,7 +297,8 @@ def test_every_step_of_the_generator_shows_a_labelled_bar_that_fills(settings, e
     steps = {task.description: (task.completed, task.total) for task in progress.tasks}
     for step in ("Regions, agencies and services", "People and households", "Businesses and the data catalogue",
                  "Staff accounts and API keys", "A year of contacts and cases",
-                 "Facts, consents and a year of data exchange", "Notification preferences and messages",
+                 "Facts from their authoritative sources", "Consents and a year of data exchange",
+                 "Notification preferences", "Messages: case updates, a reminder, suggestions",
                  "A year of survey answers"):
         assert step in steps
     assert all(total and completed == total for completed, total in steps.values()), steps

@@ -5,7 +5,9 @@ person was asked again for what government already had, and whether they had to 
 Those lower a latent experience score, and the answers are drawn from it, so trust, the drivers
 and the comments all carry the signal. One region is understaffed (longer waits, and worse beyond
 what the waits explain) and one service drags trust down on its own. Every planted effect and its
-parameters go to the truth file under `effects`.
+parameters go to the truth file under `effects`. The same kind of visits answer each agency's CSAT,
+CES and NPS surveys, and low trust with a comment opens a follow-up, as the agency's rule would. The year
+ends at the clock's now, as every other layer's does.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core.clock import Clock
 from govcx.core.db import unit_of_work
-from govcx.demo.population import REFERENCE_DATE, seeded
+from govcx.demo.population import seeded
 from govcx.feedback import schemas as feedback_schemas
 from govcx.feedback import service as feedback
-from govcx.feedback.models import ResponseSource, SurveyKind
+from govcx.feedback.models import FollowUpState, ResponseSource, SurveyKind
 from govcx.core.redaction import redact
 from govcx.feedback.schemas import Measure, Option, Question, QuestionType
 from govcx.registry import service as registry
@@ -35,7 +37,13 @@ MIN_RESPONSES = 2_000
 INVITED_SHARE = 0.6  # of answers, the share that came through an invitation
 RESPONSE_RATE = 0.25  # of invitations, the share answered
 BATCH = 5_000
-FIRST_DAY = REFERENCE_DATE - timedelta(days=365)
+DAYS = 365
+# The quick surveys (CSAT, CES, NPS) each get this share of the A-11 answers, from the same kind of visits.
+QUICK_SHARE = 0.1
+QUICK_KINDS = (SurveyKind.CSAT, SurveyKind.CES, SurveyKind.NPS)
+# Follow-ups of low trust with a comment: closed when older than this, in progress when younger, open at the last.
+FOLLOW_UP_CLOSED_AFTER = timedelta(days=21)
+FOLLOW_UP_STARTED_AFTER = timedelta(days=3)
 
 # The causes and their planted weights on the latent experience (higher is better).
 BASELINE = 1.1
@@ -113,24 +121,62 @@ def _draw(rng: random.Random, *, long_wait: bool, asks: int, switched: bool, lat
     return answers
 
 
+def _quick_answers(kind: SurveyKind, latent: float) -> dict[str, Any]:
+    # The same latent experience, on each quick survey's own scale.
+    if kind is SurveyKind.CSAT:
+        return {"satisfaction": _agreement(latent)}
+    if kind is SurveyKind.CES:
+        return {"effort": 1 + sum(latent > cut for cut in (-1.8, -1.1, -0.5, 0.1, 0.7, 1.4))}
+    return {"recommend": min(10, max(0, round(5.5 + 2.2 * latent)))}
+
+
+def _at(rng: random.Random, now: datetime) -> datetime:
+    """An office-hours moment in the year that ends at `now`, never after it."""
+    day = (now - timedelta(days=rng.randrange(DAYS))).date()
+    at = datetime(day.year, day.month, day.day, rng.randrange(7, 20), rng.randrange(60), tzinfo=UTC)
+    return at - timedelta(days=1) if at > now else at
+
+
+def _follow_up(rng: random.Random, *, response: dict[str, Any], rule_id: UUID, now: datetime) -> dict[str, Any]:
+    at = response["submitted_at"]
+    age = now - at
+    state = (FollowUpState.CLOSED if age > FOLLOW_UP_CLOSED_AFTER
+             else FollowUpState.IN_PROGRESS if age > FOLLOW_UP_STARTED_AFTER else FollowUpState.OPEN)
+    started = at + timedelta(days=1) if state is not FollowUpState.OPEN else None
+    return {"id": _id(rng), "response_id": response["id"], "rule_id": rule_id, "agency_id": response["agency_id"],
+            "department_id": None, "service_id": response["service_id"], "state": state.value, "case_ref": None,
+            "note": "Called back and apologised" if state is FollowUpState.CLOSED else None, "created_at": at,
+            "started_at": started, "closed_at": at + timedelta(days=6) if state is FollowUpState.CLOSED else None}
+
+
 def generate(*, factory: sessionmaker[Session], seed: int, clock: Clock, region_ids: dict[str, UUID],
              understaffed: str, people_by_region: Counter[str], people: int,
              start: Callable[[str, int], Any] = lambda *_: None,
              advance: Callable[[Any, int], None] = lambda *_: None) -> dict[str, Any]:
-    """Add one survey per agency and a year of answers; return what the truth file says about them."""
+    """Add the A-11, CSAT, CES and NPS surveys of each agency and a year of answers ending at the clock's now,
+    with the follow-ups low trust opened; return what the truth file says about them."""
     rng = seeded(seed, "feedback")
+    quick_rng = seeded(seed, "feedback-quick")
+    follow_up_rng = seeded(seed, "feedback-follow-ups")
+    now = clock.now()
     with unit_of_work(factory) as session:
         catalogue = registry.catalogue(session=session)
-        surveys = {}
+        surveys, quick, rules = {}, {}, {}
         for agency, _ in catalogue:
             survey = feedback.create_survey(session=session, agency_id=agency.id, clock=clock,
                                             data=feedback_schemas.SurveyCreate(
                                                 code="a11-v2", kind=SurveyKind.A11_V2, provider=agency.name,
                                                 questions=[WAIT, ASKED_AGAIN, SWITCHED], is_open=True))
             surveys[agency.id] = (survey.id, feedback.questions_of(survey))
-        feedback.create_rule(session=session, agency_id=catalogue[0][0].id, clock=clock,
-                             data=feedback_schemas.FollowUpRuleCreate(name="Low trust with a comment",
-                                                                      question=Measure.TRUST, max_value=2))
+            for kind in QUICK_KINDS:
+                made = feedback.create_survey(session=session, agency_id=agency.id, clock=clock,
+                                              data=feedback_schemas.SurveyCreate(code=kind.value, kind=kind,
+                                                                                 provider=agency.name, is_open=True))
+                quick[agency.id, kind] = (made.id, feedback.questions_of(made))
+            rules[agency.id] = feedback.create_rule(
+                session=session, agency_id=agency.id, clock=clock,
+                data=feedback_schemas.FollowUpRuleCreate(name="Low trust with a comment", question=Measure.TRUST,
+                                                         max_value=2)).id
     services = [(agency, s) for agency, listed in catalogue for s in listed]
     analyst_services = [s for agency, s in services if agency.code == "SOC"] or [s for _, s in services]
     planted_service = rng.choice(sorted(analyst_services, key=lambda s: s.code))
@@ -138,23 +184,30 @@ def generate(*, factory: sessionmaker[Session], seed: int, clock: Clock, region_
     region_codes = sorted(people_by_region)
     weights = [people_by_region[c] for c in region_codes]
 
+    def visit(r: random.Random) -> tuple[Any, Any, str, datetime, bool, int, bool, float]:
+        agency, svc = r.choice(services)
+        region = r.choices(region_codes, weights)[0]
+        at = _at(r, now)
+        wait = math.exp(r.gauss(0, 0.45)) * (REGION_WAIT_MULTIPLIER if region == planted_region else 1)
+        long_wait = wait > 1.5
+        asks = r.choices((0, 1, 2), (0.7, 0.2, 0.1))[0]
+        switched = r.random() < 0.15
+        latent = (BASELINE + LONG_WAIT * long_wait + REPEAT_ASK * asks + CHANNEL_SWITCH * switched
+                  + (REGION_EXTRA if region == planted_region else 0)
+                  + (SERVICE_DRAG if svc.id == planted_service.id else 0) + r.gauss(0, NOISE))
+        return agency, svc, region, at, long_wait, asks, switched, latent
+
     count = max(MIN_RESPONSES, round(people * RESPONSES_PER_PERSON))
-    made = invited = 0
-    task = start("A year of survey answers", count)
+    quick_count = round(count * QUICK_SHARE) * len(QUICK_KINDS)
+    made = invited = follow_ups = 0
+    oldest, newest = now, now - timedelta(days=DAYS + 1)
+    by_kind: Counter[str] = Counter()
+    task = start("A year of survey answers", count + quick_count)
     for first in range(0, count, BATCH):
-        responses, invitations = [], []
+        responses, invitations, opened = [], [], []
         for n in range(first, min(count, first + BATCH)):
-            agency, svc = rng.choice(services)
-            region = rng.choices(region_codes, weights)[0]
-            day = FIRST_DAY + timedelta(days=rng.randrange(365))
-            at = datetime(day.year, day.month, day.day, rng.randrange(7, 20), rng.randrange(60), tzinfo=UTC)
-            wait = math.exp(rng.gauss(0, 0.45)) * (REGION_WAIT_MULTIPLIER if region == planted_region else 1)
-            long_wait = wait > 1.5
-            asks = rng.choices((0, 1, 2), (0.7, 0.2, 0.1))[0]
-            switched = rng.random() < 0.15
-            latent = (BASELINE + LONG_WAIT * long_wait + REPEAT_ASK * asks + CHANNEL_SWITCH * switched
-                      + (REGION_EXTRA if region == planted_region else 0)
-                      + (SERVICE_DRAG if svc.id == planted_service.id else 0) + rng.gauss(0, NOISE))
+            agency, svc, region, at, long_wait, asks, switched, latent = visit(rng)
+            oldest, newest = min(oldest, at), max(newest, at)
             language = "es" if rng.random() < 0.15 else "en"
             answers = _draw(rng, long_wait=long_wait, asks=asks, switched=switched, latent=latent,
                             language=language, n=n)
@@ -175,21 +228,47 @@ def generate(*, factory: sessionmaker[Session], seed: int, clock: Clock, region_
                         row["used_at"] = at
                         invitation_id = row["id"]
                     invitations.append(row)
-            responses.append({
+            response = {
                 "id": _id(rng), "survey_id": survey_id, "agency_id": agency.id,
                 "invitation_id": invitation_id, "service_id": svc.id, "touchpoint": "after-visit",
                 "channel": channel, "interaction_ref": None, "case_ref": None, "region_id": region_ids[region],
                 "language": language, "source": ResponseSource.PAGE.value, "submitted_at": at,
                 "submitted_on": at.date(), "answers": answers, **feedback.score(questions, answers),
-            })
+            }
+            responses.append(response)
+            # What the agency's rule would have opened had the answer come in through the page.
+            if answers["trust"] <= 2 and "comments" in answers:
+                opened.append(_follow_up(follow_up_rng, response=response, rule_id=rules[agency.id], now=now))
         with unit_of_work(factory) as session:
             feedback.import_invitations(session=session, rows=invitations)
             made += feedback.import_responses(session=session, rows=responses)
+            follow_ups += feedback.import_follow_ups(session=session, rows=opened)
         invited += len(invitations)
+        by_kind[SurveyKind.A11_V2.value] += len(responses)
+        advance(task, len(responses))
+    for first in range(0, quick_count, BATCH):
+        responses = []
+        for n in range(first, min(quick_count, first + BATCH)):
+            kind = QUICK_KINDS[n % len(QUICK_KINDS)]
+            agency, svc, region, at, _, _, _, latent = visit(quick_rng)
+            oldest, newest = min(oldest, at), max(newest, at)
+            survey_id, questions = quick[agency.id, kind]
+            answers = _quick_answers(kind, latent)
+            responses.append({
+                "id": _id(quick_rng), "survey_id": survey_id, "agency_id": agency.id, "invitation_id": None,
+                "service_id": svc.id, "touchpoint": "after-visit", "channel": quick_rng.choice(svc.channels),
+                "interaction_ref": None, "case_ref": None, "region_id": region_ids[region],
+                "language": "es" if quick_rng.random() < 0.15 else "en", "source": ResponseSource.WIDGET.value,
+                "submitted_at": at, "submitted_on": at.date(), "answers": answers,
+                **feedback.score(questions, answers),
+            })
+            by_kind[kind.value] += 1
+        with unit_of_work(factory) as session:
+            made += feedback.import_responses(session=session, rows=responses)
         advance(task, len(responses))
     return {
-        "responses": made, "invitations": invited, "first_day": FIRST_DAY.isoformat(),
-        "last_day": (REFERENCE_DATE - timedelta(days=1)).isoformat(),
+        "responses": made, "invitations": invited, "responses_by_survey_kind": dict(sorted(by_kind.items())),
+        "follow_ups": follow_ups, "first_day": oldest.date().isoformat(), "last_day": newest.date().isoformat(),
         "planted_region": planted_region, "planted_service": planted_service.code,
         "effects": [
             {"name": "feedback_causes", "domain": "feedback", "measure": "trust (latent, 5-point agreement)",

@@ -15,7 +15,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from govcx.core import accounts
 from govcx.core.accounts import KEY_SCOPES, Role
 from govcx.core.auth import StaffMember
-from govcx.core.clock import Clock, SystemClock
+from govcx.core.clock import Clock, FixedClock, SystemClock
 from govcx.core.config import Settings
 from govcx.core.crypto import FieldCipher
 from govcx.core.db import make_engine, make_session_factory, unit_of_work
@@ -57,13 +57,26 @@ from govcx.registry import schemas, service
 
 TRUTH_FILE = "demo-truth.json"
 CREDENTIALS_FILE = "demo-credentials.json"
-GENERATOR_VERSION = 1
+# What a country was made from; a later `govcx demo` keeps the country when it asks for the same one.
+MANIFEST_FILE = "demo-manifest.json"
+GENERATOR_VERSION = 2
+# The government and its people were registered before the year of history the demo tells.
+REGISTERED_DAYS_BEFORE_NOW = 400
 BATCH = 5_000
 BUSINESSES_PER_PERSON = 1 / 20
 MIN_BUSINESSES = 20
 BULK_CACHE_KIB = 256 * 1024
 # Demo ids count up from this instant, so a seed gives the same ids whatever day it runs.
 _ID_EPOCH_MS = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
+
+
+# What each role sees once signed in, said where the sign-ins are printed.
+ROLE_SEES = {
+    Role.PLATFORM_ADMIN: "every agency: people and their timelines, legal bases, administration",
+    Role.AGENCY_ADMIN: "{agency}: what its staff see, and its staff, keys, surveys and rules",
+    Role.STAFF: "{agency}: its case queue, people and their timelines",
+    Role.CX_ANALYST: "{agency}: feedback, comments, regions and the A-11 report",
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,9 @@ class StaffSignIn:
     name: str
 
     def line(self) -> str:
-        return f"{self.email} / {self.password}  ({self.role.value}, {self.agency or 'all agencies'})"
+        agency = next((a.name for a in country.AGENCIES if a.code == self.agency), "all agencies")
+        sees = ROLE_SEES[self.role].format(agency=agency)
+        return f"{self.email} / {self.password}  ({self.role.value}; sees {sees})"
 
 
 @dataclass(frozen=True)
@@ -93,13 +108,64 @@ class DemoResult:
     citizen_national_id: str = field(repr=False)
     citizen_name: str
 
-    def sign_in_lines(self) -> list[str]:
-        """Say how to sign in to the demo: staff, the citizen development sign-in, and where the API keys are."""
-        return [
-            *(s.line() for s in self.staff),
-            f"citizen (development sign-in): national id {self.citizen_national_id}  ({self.citizen_name})",
-            f"API keys, one per agency with every scope a key may hold: {self.credentials_path}",
-        ]
+    def sign_in_lines(self, base_url: str = "http://127.0.0.1:8000") -> list[str]:
+        """Say where and how to sign in to the demo: staff, the citizen development sign-in, the API keys."""
+        return sign_in_lines(base_url=base_url, staff=self.staff, citizen_national_id=self.citizen_national_id,
+                             citizen_name=self.citizen_name, credentials_path=self.credentials_path)
+
+
+def sign_in_lines(*, base_url: str, staff: Iterable[StaffSignIn], citizen_national_id: str, citizen_name: str,
+                  credentials_path: Path) -> list[str]:
+    """The sign-in block: where each kind of user signs in, then every account and what it sees."""
+    return [
+        f"Sign in at {base_url}/",
+        f"  Staff console:  {base_url}/sign-in  (e-mail and password; each account sees one agency's work)",
+        f"  Citizen portal: {base_url}/citizen/sign-in  (development sign-in with a national id)",
+        f"  API:            {base_url}/api/v1/openapi.json  (header X-API-Key: one key per agency, every scope, "
+        f"in {credentials_path})",
+        "Staff accounts:",
+        *(f"  {s.line()}" for s in staff),
+        "Citizen:",
+        f"  national id {citizen_national_id}  ({citizen_name}; sees their requests, messages, the data government "
+        "holds about them, their consents and who used their data)",
+    ]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    made: list[str]
+    sign_ins: list[str]
+
+
+def demo_summary(settings: Settings, *, base_url: str) -> DemoSummary:
+    """Say what the demo country in the data dir holds, and how to sign in to it, from its files."""
+    truth = json.loads((settings.data_dir / TRUTH_FILE).read_text(encoding="utf-8"))
+    credentials = json.loads((settings.data_dir / CREDENTIALS_FILE).read_text(encoding="utf-8"))
+    sizes, crm, once, notify, feedback = (truth.get(k, {}) for k in ("sizes", "crm", "once_only", "notify",
+                                                                       "feedback"))
+    made = [
+        f"{sizes.get('people', 0):,} people in {sizes.get('households', 0):,} households, "
+        f"{sizes.get('organizations', 0):,} organizations, {sizes.get('regions', 0)} regions",
+        f"{sizes.get('agencies', 0)} agencies with {sizes.get('departments', 0)} departments and "
+        f"{sizes.get('services', 0)} services; {sizes.get('staff_accounts', 0)} staff accounts and "
+        f"{sizes.get('api_keys', 0)} API keys",
+        f"{crm.get('interactions', 0):,} contacts, {crm.get('cases', 0):,} cases "
+        f"({crm.get('public_reports', 0):,} public Open311 reports), {crm.get('repeat_asks', 0):,} repeat asks",
+        f"{once.get('facts', 0):,} facts from their sources, {once.get('standing_consents', 0):,} standing consents, "
+        f"{once.get('legal_bases', 0)} legal bases, {once.get('access_log_entries', 0):,} access-log entries",
+        f"{notify.get('case_updates', 0):,} case-update messages and the demo citizen's reminder and suggestions "
+        f"(e-mails and texts in {notify.get('files', '')})",
+        f"{feedback.get('responses', 0):,} survey answers (A-11, CSAT, CES, NPS) and "
+        f"{feedback.get('follow_ups', 0):,} follow-ups",
+        f"history from {feedback.get('first_day', '?')} to now, {truth.get('now', '?')[:16].replace('T', ' ')} UTC; "
+        f"what was planted: {settings.data_dir / TRUTH_FILE}",
+    ]
+    staff = [StaffSignIn(email=s["email"], password=s["password"], role=Role(s["role"]), agency=s["agency"],
+                         name=s["name"]) for s in credentials["staff"]]
+    citizen = credentials["citizen"]
+    return DemoSummary(made=made, sign_ins=sign_in_lines(
+        base_url=base_url, staff=staff, citizen_national_id=citizen["national_id"], citizen_name=citizen["name"],
+        credentials_path=settings.data_dir / CREDENTIALS_FILE))
 
 
 # Resetting -------------------------------------------------------------------------------------
@@ -143,6 +209,7 @@ def reset_demo_store(settings: Settings) -> None:
         if (data_dir / TRUTH_FILE).exists():
             # The demo's own access-log witness goes with its store: it vouches for a log that is gone.
             for path in [*_embedded_files(settings), data_dir / TRUTH_FILE, data_dir / CREDENTIALS_FILE,
+                         data_dir / MANIFEST_FILE,
                          *[p for p in [settings.resolved_audit_witness_path] if not p.is_dir()]]:
                 path.unlink(missing_ok=True)
             return
@@ -232,12 +299,14 @@ class _Country:
 
 class _Generator:
     def __init__(self, *, settings: Settings, factory: sessionmaker[Session], seed: int, steps: _Steps,
-                 clock: Clock) -> None:
+                 clock: Clock, registered: Clock | None = None) -> None:
         self.settings = settings
         self.factory = factory
         self.seed = seed
         self.steps = steps
         self.clock = clock
+        # When the government, its people and businesses were registered: before the history begins.
+        self.registered = registered or clock
         self.cipher = FieldCipher.from_secret(settings.secret, settings.encryption_key_id)
         self.pools: dict[str, LocalePool] = build_pools(seed=seed)
         self.country = _Country(regions=plan_regions(rng=seeded(seed, "map")))
@@ -248,28 +317,29 @@ class _Generator:
 
     def government(self) -> None:
         c = self.country
+        clock = self.registered
         total = len(c.regions) + sum(1 + len(a.departments) + len(a.services) for a in country.AGENCIES)
         task = self.steps.start("Regions, agencies and services", total)
         with unit_of_work(self.factory) as session:
             for plan in c.regions:
-                region = service.create_region(session=session, clock=self.clock, data=schemas.RegionCreate(
+                region = service.create_region(session=session, clock=clock, data=schemas.RegionCreate(
                     code=plan.code, name=plan.name, centroid_lon=plan.centroid[0], centroid_lat=plan.centroid[1],
                     shape=plan.shape,
                 ))
                 c.region_ids[plan.code] = region.id
                 self.steps.advance(task)
             for spec in country.AGENCIES:
-                agency = service.create_agency(session=session, clock=self.clock, data=schemas.AgencyCreate(
+                agency = service.create_agency(session=session, clock=clock, data=schemas.AgencyCreate(
                     code=spec.code, name=spec.name, description=spec.description))
                 c.agency_ids[spec.code] = agency.id
                 departments = {}
                 for code, name in spec.departments:
                     departments[code] = service.create_department(
-                        session=session, agency_id=agency.id, by=self.actor, clock=self.clock,
+                        session=session, agency_id=agency.id, by=self.actor, clock=clock,
                         data=schemas.DepartmentCreate(code=code, name=name)).id
                     c.departments += 1
                 for svc in spec.services:
-                    service.create_service(session=session, by=self.actor, clock=self.clock, data=schemas.ServiceCreate(
+                    service.create_service(session=session, by=self.actor, clock=clock, data=schemas.ServiceCreate(
                         code=svc.code, agency_id=agency.id, department_id=departments[svc.department], name=svc.name,
                         description=svc.description, channels=list(svc.channels),
                         target_completion_minutes=svc.target_minutes, sla_hours=svc.sla_hours,
@@ -287,13 +357,14 @@ class _Generator:
             with unit_of_work(self.factory) as session:
                 region_ids = [c.region_ids[h.region_code] for h in batch]
                 household_ids = service.import_households(session=session, region_ids=region_ids,
-                                                          clock=self.clock, ids=household_ids_from.take(len(batch)))
+                                                          clock=self.registered,
+                                                          ids=household_ids_from.take(len(batch)))
                 # Built, not validated: e-mail validation alone was a fifth of this step, and every value
                 # the drawer makes is valid as drawn (tests/demo checks each one validates to the same row).
                 rows = [schemas.PersonCreate.model_construct(**m, region_id=region_id, household_id=household_id)
                         for household, region_id, household_id in zip(batch, region_ids, household_ids, strict=True)
                         for m in household.members]
-                service.import_persons(session=session, rows=rows, cipher=self.cipher, clock=self.clock,
+                service.import_persons(session=session, rows=rows, cipher=self.cipher, clock=self.registered,
                                        ids=ids.take(len(rows)))
             for household in batch:
                 self._count(household)
@@ -325,7 +396,7 @@ class _Generator:
                     business_id=r["business_id"], name=r["name"], sector=r["sector"],
                     region_id=c.region_ids[r["region_code"]], is_data_provider=r["is_data_provider"],
                 ) for r in chunk]
-                made = service.import_organizations(session=session, rows=rows, clock=self.clock,
+                made = service.import_organizations(session=session, rows=rows, clock=self.registered,
                                                     ids=ids.take(len(rows)))
             for ident, row in zip(made, rows, strict=True):
                 if row.is_data_provider:
@@ -339,7 +410,7 @@ class _Generator:
                     organization_id = c.banks[spec.source.removeprefix("bank:")][0]
                 else:
                     agency_id = c.agency_ids[spec.source]
-                service.create_data_attribute(session=session, clock=self.clock, data=schemas.DataAttributeCreate(
+                service.create_data_attribute(session=session, clock=self.registered, data=schemas.DataAttributeCreate(
                     key=spec.key, name=spec.name, description=spec.description, subject_kind=spec.subject,
                     value_type=spec.value_type, sensitivity=spec.sensitivity, source_agency_id=agency_id,
                     source_organization_id=organization_id, self_declarable=spec.self_declarable,
@@ -394,6 +465,15 @@ class _Generator:
                                                    scopes=sorted(KEY_SCOPES), label="demo", clock=self.clock)
                 c.api_keys.append({"agency": spec.code, "key": key, "scopes": list(row.scopes)})
                 self.steps.advance(task)
+
+    def citizen_id(self) -> UUID | None:
+        c = self.country
+        if c.citizen is None:
+            return None
+        with unit_of_work(self.factory) as session:
+            person = service.find_person_by_national_id(session=session, cipher=self.cipher,
+                                                        national_id=c.citizen["national_id"])
+        return person.id if person else None
 
     def once_only(self) -> dict[str, Any]:
         c = self.country
@@ -474,14 +554,64 @@ def _write_json(path: Path, data: dict[str, Any], *, private: bool = False) -> N
     os.replace(partial, path)
 
 
-def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progress: Progress | None = None
-             ) -> DemoResult:
-    """Create the stores and fill them with a synthetic country drawn from `seed`."""
+def read_manifest(settings: Settings) -> dict[str, Any] | None:
+    """What the demo country in the data dir was made from, or None when there is none (or only half of one)."""
+    path = settings.data_dir / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("complete") else None
+
+
+def _store_name(settings: Settings) -> str | None:
+    # The embedded store is the data dir's own; another database is named, without its password.
+    if settings.database_url is None:
+        return None
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def kept_country(settings: Settings, *, people: int, seed: int) -> dict[str, Any] | None:
+    """The manifest of the country already in the data dir when it is the one asked for, else None."""
+    manifest = read_manifest(settings)
+    if manifest is None or (settings.data_dir / CREDENTIALS_FILE).exists() is False:
+        return None
+    same = (manifest.get("people"), manifest.get("seed"), manifest.get("generator_version"),
+            manifest.get("database")) == (people, seed, GENERATOR_VERSION, _store_name(settings))
+    if not same:
+        return None
+    if settings.database_url is None and not _embedded_files(settings)[0].exists():
+        return None
+    if not _store_holds_rows(settings.resolved_database_url):  # emptied behind the demo's back
+        return None
+    return manifest
+
+
+def changed_from(manifest: dict[str, Any] | None, *, people: int, seed: int) -> list[str]:
+    """Say what differs between the country in the data dir and the one asked for."""
+    if manifest is None:
+        return []
+    changes = [f"{name} {manifest.get(name)} -> {value}" for name, value in (("people", people), ("seed", seed))
+               if manifest.get(name) != value]
+    if manifest.get("generator_version") != GENERATOR_VERSION:
+        changes.append("a newer generator")
+    return changes
+
+
+def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progress: Progress | None = None,
+             now: datetime | None = None) -> DemoResult:
+    """Create the stores and fill them with a synthetic country drawn from `seed`, its history ending at `now`.
+
+    One reference clock drives every layer: each domain's data ends at `now` (the wall clock, to the second,
+    unless given), so a dashboard's latest period is today's.
+    """
     if people < 10:
         raise Invalid("The demo country needs at least 10 people.")
     started = time.perf_counter()
+    now = (now or SystemClock().now()).astimezone(UTC).replace(microsecond=0)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     truth_path, credentials_path = settings.data_dir / TRUTH_FILE, settings.data_dir / CREDENTIALS_FILE
+    (settings.data_dir / MANIFEST_FILE).unlink(missing_ok=True)
     engine = make_engine(settings.resolved_database_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _bulk_load_cache)
@@ -495,8 +625,9 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
         factory = make_session_factory(engine)
         # Signed heads of the access log reach the witness as the demo writes them, as in the app.
         audit_witness.bind(factory, audit_witness.Publisher(audit_witness.witness_from(settings)))
-        generator = _Generator(settings=settings, factory=factory, seed=seed, steps=_Steps(progress),
-                               clock=SystemClock())
+        clock = FixedClock(now)
+        generator = _Generator(settings=settings, factory=factory, seed=seed, steps=_Steps(progress), clock=clock,
+                               registered=FixedClock(now - timedelta(days=REGISTERED_DAYS_BEFORE_NOW)))
         generator.start_hashing_passwords()
         try:
             generator.government()
@@ -504,31 +635,35 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
             generator.businesses(people=people)
             generator.accounts()
             c = generator.country
+            citizen_id = generator.citizen_id()
+            capital = next(r for r in c.regions if r.code == CAPITAL_CODE)
             # One region's offices are understaffed, and every capability shows it its own way.
             understaffed = seeded(seed, "understaffed").choice(sorted(code for code in c.region_ids
                                                                        if code != CAPITAL_CODE))
             crm_truth = demo_crm.run(factory=generator.factory, seed=seed, region_ids=c.region_ids,
-                                     understaffed=understaffed, now=generator.clock.now(),
+                                     understaffed=understaffed, now=now, citizen_id=citizen_id,
+                                     capital=(capital.code, capital.centroid, country.CAPITAL_CITY),
                                      ids=SeededIds(seeded(seed, "crm-ids")), start=generator.steps.start,
                                      advance=generator.steps.advance)
+            told = crm_truth.pop("told")
             once_only = generator.once_only()
-            notify_truth = generate_notify(settings=settings, factory=generator.factory, clock=generator.clock,
+            notify_truth = generate_notify(settings=settings, factory=generator.factory, clock=clock,
                                            cipher=generator.cipher, seed=seed,
-                                           citizen_national_id=(c.citizen or {}).get("national_id"),
+                                           citizen_national_id=(c.citizen or {}).get("national_id"), told=told,
                                            start=generator.steps.start, advance=generator.steps.advance)
             feedback_truth = feedback_demo.generate(
-                factory=generator.factory, seed=seed, clock=generator.clock, region_ids=c.region_ids,
+                factory=generator.factory, seed=seed, clock=clock, region_ids=c.region_ids,
                 understaffed=understaffed, people_by_region=c.people_by_region, people=people,
                 start=generator.steps.start, advance=generator.steps.advance)
             with unit_of_work(factory) as session:  # and a head of the newest entries, so the log verifies at once
-                exchange_service.checkpoint(session=session, signer=Signer.from_secret(settings.secret),
-                                            at=generator.clock.now())
+                exchange_service.checkpoint(session=session, signer=Signer.from_secret(settings.secret), at=now)
         finally:
             generator.close()
     finally:
         engine.dispose()
     _write_json(credentials_path, generator.credentials(), private=True)
     truth = generator.truth(people=people)
+    truth["now"] = now.isoformat()
     truth["crm"] = crm_truth["crm"]
     truth["effects"] += crm_truth["effects"]
     truth["once_only"] = once_only["truth"]
@@ -538,10 +673,18 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
     truth["notify"] = notify_truth
     _write_json(truth_path, truth)
     c = generator.country
-    return DemoResult(
+    result = DemoResult(
         people=people, households=sum(c.household_sizes.values()), organizations=c.organizations,
         agencies=len(c.agency_ids), services=c.services, regions=len(c.regions),
         seconds=time.perf_counter() - started, credentials_path=credentials_path, truth_path=truth_path,
         staff=tuple(c.staff), citizen_national_id=c.citizen["national_id"] if c.citizen else "",
         citizen_name=c.citizen["name"] if c.citizen else "",
     )
+    # Written last: a manifest means a whole country, which a later `govcx demo` may keep.
+    _write_json(settings.data_dir / MANIFEST_FILE, {
+        "about": "What the demo country here was made from. `govcx demo` keeps this country while people, seed "
+                 "and generator version stay the same; --fresh (make demo FRESH=1) starts over.",
+        "people": people, "seed": seed, "generator_version": GENERATOR_VERSION, "database": _store_name(settings),
+        "now": now.isoformat(), "seconds": round(result.seconds, 1), "complete": True,
+    })
+    return result

@@ -1,6 +1,8 @@
 """The demo country's once-only layer: facts from their authoritative sources, standing consents,
 legal bases and a year of exchange history, all through the vault, consent and exchange services.
 
+The year ends at the clock's now: the demo citizen's standing consent is used today.
+
 Planted (written to the truth file): the Transport Agency keeps asking for tax data it has no consent
 or law for, so its requests are denied far more often than anyone else's.
 """
@@ -32,6 +34,7 @@ from govcx.vault import service as vault
 from govcx.vault.service import ImportedFact
 
 BATCH = 5_000
+CONSENT_BATCH = 1_000
 INTEREST, MORTGAGE, INCOME = "bank.interest_statement", "bank.mortgage_balance", "tax.annual_income"
 INTEREST_SHARE, MORTGAGE_SHARE, CONSENT_SHARE = 0.35, 0.2, 0.6  # of people; consent share of interest holders
 UNLAWFUL_ASKER = "TRANSPORT"
@@ -80,7 +83,7 @@ def generate(
         services = {s.code: s.id for _, listed in registry.catalogue(session=session) for s in listed}
         citizen = registry.find_person_by_national_id(session=session, cipher=cipher,
                                                       national_id=citizen_national_id) if citizen_national_id else None
-    task = start("Facts, consents and a year of data exchange", len(people) * 2)
+    task = start("Facts from their authoritative sources", len(people))
     interest_holders: list[_Person] = []
     facts = 0
     for i in range(0, len(people), BATCH):
@@ -146,6 +149,11 @@ def generate(
                 log(at, p.id, "TAX", [INTEREST], Purpose.SERVICE_PROVISION, "permit", "consent", consent_id,
                     service="TAX-MORTGAGE")
                 uses += 1
+        if citizen is not None and p.id == citizen.id:
+            # The demo citizen's mortgage deduction is being checked today: her log runs to now.
+            log(now - timedelta(hours=2), p.id, "TAX", [INTEREST], Purpose.SERVICE_PROVISION, "permit", "consent",
+                consent_id, service="TAX-MORTGAGE")
+            uses += 1
         consents.append(consent.ImportedConsent(
             id=consent_id, subject_id=p.id, requester_agency_id=tax, source_organization_id=bank,
             source_agency_id=None, attributes=[INTEREST], purpose=Purpose.SERVICE_PROVISION,
@@ -166,13 +174,15 @@ def generate(
                 Purpose.SERVICE_PROVISION, "deny", "no_consent_or_legal_basis")
     entries.sort(key=lambda e: e["at_us"])
 
-    for i in range(0, len(consents), BATCH):
+    task = start("Consents and a year of data exchange", len(consents) + len(entries))
+    for i in range(0, len(consents), CONSENT_BATCH):  # each is signed: smaller batches keep the bar moving
         with unit_of_work(factory) as session:
-            consent.import_consents(session=session, rows=consents[i:i + BATCH], signer=signer)
+            consent.import_consents(session=session, rows=consents[i:i + CONSENT_BATCH], signer=signer)
+        advance(task, len(consents[i:i + CONSENT_BATCH]))
     for i in range(0, len(entries), BATCH):
         with unit_of_work(factory) as session:
             exchange.append(session=session, signer=signer, entries=entries[i:i + BATCH], at=now)
-    advance(task, len(people))
+        advance(task, len(entries[i:i + BATCH]))
 
     unlawful = by_asker[f"{UNLAWFUL_ASKER}:deny"]
     return {

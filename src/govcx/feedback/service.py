@@ -408,6 +408,13 @@ def import_responses(*, session: Session, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
+def import_follow_ups(*, session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert follow-ups already decided by the rules, in bulk (the demo generator); return how many."""
+    if rows:
+        session.execute(FollowUp.__table__.insert(), rows)
+    return len(rows)
+
+
 # KPIs and labels -------------------------------------------------------------------------------
 
 
