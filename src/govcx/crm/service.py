@@ -30,7 +30,7 @@ from govcx.core.timeline import facts as timeline_facts
 from govcx.feedback.events import FollowUpNeeded
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
-from govcx.registry.models import Channel, DataAttribute, Sensitivity, Service, ValueType
+from govcx.registry.models import Channel, DataAttribute, Sensitivity, Service
 from govcx.vault import schemas as vault_schemas
 from govcx.vault import service as vault
 
@@ -547,21 +547,6 @@ def _answer_context(case_id: UUID, key: str) -> str:
     return f"case-answer:{case_id}:{key}"
 
 
-def _well_formed(attribute: DataAttribute, value: str) -> bool:
-    try:
-        if attribute.value_type is ValueType.DATE:
-            datetime.strptime(value, "%Y-%m-%d")
-        elif attribute.value_type is ValueType.INTEGER:
-            int(value)
-        elif attribute.value_type in (ValueType.DECIMAL, ValueType.MONEY):
-            return math.isfinite(float(value.replace(",", "")))
-        elif attribute.value_type is ValueType.BOOLEAN:
-            return value.lower() in ("yes", "no", "true", "false")
-    except ValueError:
-        return False
-    return True
-
-
 def _store_answer(cipher: FieldCipher, attribute: DataAttribute | None, case_id: UUID, key: str,
                   value: str) -> dict[str, object]:
     if attribute is None or attribute.sensitivity is not Sensitivity.SENSITIVE:
@@ -594,7 +579,7 @@ def file_application(
             fields[key] = "unknown"
         elif key in held:
             fields[key] = "held"
-        elif value and not _well_formed(catalogue[key], value):
+        elif value and not vault.well_formed(catalogue[key], value):
             fields[key] = "format"
     for key in form:
         if key in required and key not in held and not given.get(key):
@@ -653,7 +638,7 @@ def request_correction(
         raise NotFound(f"Government holds no {data.attribute_key} about you.")
     if attribute.source_agency_id is None:
         raise Invalid(f"{attribute.name} comes from an organization, not an agency: ask them to correct it.")
-    if not _well_formed(attribute, data.proposed_value):
+    if not vault.well_formed(attribute, data.proposed_value):
         raise AnswersInvalid("The corrected value is not in the right form.", {"proposed_value": "format"})
     service = registry.data_questions_service(session=session, agency_id=attribute.source_agency_id, clock=clock)
     description = f"Correction request: {attribute.name} (version {fact.version})" + (
