@@ -81,3 +81,16 @@ def test_an_active_consent_cannot_be_given_again_and_a_forged_post_changes_nothi
 
     assert active.status_code == 409 and forged.status_code == 403
     assert _statuses(uow, cast.ana.id) == [ConsentStatus.ACTIVE]
+
+
+def test_the_api_gives_a_withdrawn_consent_again_and_refuses_an_active_one(client, uow, cast, given):
+    sign_in_citizen(client, "NID-7700-1234")
+    headers = {"X-CSRF-Token": csrf_token(client, "/me")}
+
+    active = client.post(f"/api/v1/me/consents/{given}/give-again", headers=headers)
+    client.post(f"/api/v1/me/consents/{given}/actions", headers=headers, json={"action": "withdraw"})
+    again = client.post(f"/api/v1/me/consents/{given}/give-again", headers=headers)
+
+    assert active.status_code == 409
+    assert again.status_code == 201 and again.json()["status"] == "active" and again.json()["id"] != str(given)
+    assert again.json()["attributes"] == [INTEREST]

@@ -144,9 +144,11 @@ def _application_form(session: Session, cipher, clock, svc, person_id: UUID) -> 
     catalogue = vault.catalogue(session=session)
     required = vault.required_of(session=session, service_id=svc.id)
     prefill = vault.prefill(session=session, cipher=cipher, clock=clock, service_id=svc.id, person_id=person_id)
+    # What the person declared themselves they change on My data; only an agency's fact goes back to it.
     held = [Held(v.attribute_key, plain.data_name(v.attribute_name),
-                 plain.value(v.value, catalogue[v.attribute_key].value_type.value), v.source_name,
-                 catalogue[v.attribute_key].source_agency_id is not None) for v in prefill.known]
+                 plain.value(v.value, catalogue[v.attribute_key].value_type.value), _(v.source_name),
+                 catalogue[v.attribute_key].source_agency_id is not None and v.source_name != vault.SELF)
+            for v in prefill.known]
     questions = [Question(key, field_id(key), plain.data_name(catalogue[key].name),
                           _(catalogue[key].description) if catalogue[key].description else "",
                           catalogue[key].value_type.value, key in required) for key in prefill.missing]
@@ -174,8 +176,9 @@ def application_form(request: Request, ref: str, me: CurrentCitizen, session: Se
 @router.post("/services/{ref}/apply", dependencies=[CsrfProtected])
 def apply(
     request: Request, ref: str, me: CurrentCitizen, session: SessionDep, cipher: CipherDep, clock: ClockDep,
-    key: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 - FastAPI copies defaults
-    value: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    # Bounded by ApplicationCreate (100 answers of 4,000 characters at most), checked below.
+    key: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    value: Annotated[list[str], Form()] = [],  # noqa: B006
     message: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
     svc = registry.find_service(session=session, ref=ref)
@@ -208,7 +211,7 @@ def my_case(request: Request, case_id: UUID, me: CurrentCitizen, session: Sessio
     answers = service.answers_of(session=session, cipher=cipher, case_id=case.id)
     types = {k: a.value_type.value for k, a in vault.catalogue(session=session).items()}
     shown = [(plain.data_name(a.attribute_name), plain.value(a.value, types.get(a.attribute_key, "string")),
-              a.source_name) for a in answers]
+              _(a.source_name) if a.source_name else "") for a in answers]
     filed = request.query_params.get("filed", "")
     return render(request, "crm/my_case.html", {
         "view": view, "reference": str(case.token)[:8].upper(), "answers": shown,

@@ -75,7 +75,7 @@ def _pending_views(session: Session, pending: list[schemas.PendingRequestRead]) 
         facts = [Shown(plain.data_name(f.attribute_name),
                        plain.value(f.value, catalogue[f.attribute_key].value_type.value
                                    if f.attribute_key in catalogue else "string"),
-                       f.provenance.source_name) for f in item.facts]
+                       _(f.provenance.source_name)) for f in item.facts]
         views.append(PendingView(item, plain.purpose(item.purpose.value), plain.purpose_explained(item.purpose.value),
                                  facts))
     return views
