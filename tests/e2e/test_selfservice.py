@@ -154,6 +154,7 @@ def test_every_self_service_page_passes_axe_in_both_languages(browser, portal: P
     visit = Visit()
     _watch(page, visit)
     page.goto("/services/SOC-CHILD/apply")
+    questions = page.locator("main form input[name=value]").count()  # fewer once an answer is kept in the vault
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     visit.violations = _axe(page)
@@ -163,4 +164,4 @@ def test_every_self_service_page_passes_axe_in_both_languages(browser, portal: P
 
     serious = [v for v in visit.violations if v["impact"] in SERIOUS]
     assert not failures, "\n".join(failures)
-    assert errors == 2 and not serious, _report(visit)
+    assert questions >= 1 and errors == questions and not serious, _report(visit)
