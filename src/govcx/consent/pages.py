@@ -5,6 +5,7 @@ Every action is a plain form with its CSRF token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 from uuid import UUID
@@ -18,35 +19,64 @@ from govcx.consent import schemas, service
 from govcx.consent.models import Purpose
 from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentCitizen, CurrentStaff, StaffMember, authorize
-from govcx.core.deps import ClockDep, SessionDep
+from govcx.core.deps import ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import Invalid
 from govcx.core.pagination import PageParams
 from govcx.core.signing import SignerDep
 from govcx.registry import service as registry
 from govcx.web.csrf import CsrfProtected
+from govcx.web import plain
+from govcx.web.i18n import N_
+from govcx.web.i18n import gettext as _
 from govcx.web.templating import page_router, render
 
 router = page_router()
 
 ACTION_LABELS = {
-    schemas.ConsentAction.GIVE: "Give consent", schemas.ConsentAction.REFUSE: "Refuse",
-    schemas.ConsentAction.PAUSE: "Pause", schemas.ConsentAction.RESUME: "Resume",
-    schemas.ConsentAction.WITHDRAW: "Withdraw",
+    schemas.ConsentAction.GIVE: N_("Give consent"), schemas.ConsentAction.REFUSE: N_("Refuse"),
+    schemas.ConsentAction.PAUSE: N_("Pause"), schemas.ConsentAction.RESUME: N_("Resume"),
+    schemas.ConsentAction.WITHDRAW: N_("Withdraw"),
 }
-STATUS_LABELS = {"requested": "Waiting for you", "active": "Active", "paused": "Paused", "rejected": "Refused",
-                 "withdrawn": "Withdrawn", "expired": "Expired", "revoked": "Ended by the agency"}
+STATUS_LABELS = {"requested": N_("Waiting for you"), "active": N_("Active"), "paused": N_("Paused"),
+                 "rejected": N_("Refused"), "withdrawn": N_("Withdrawn"), "expired": N_("Expired"),
+                 "revoked": N_("Ended by the agency")}
+DONE = {"give": N_("Done: you gave your consent."), "refuse": N_("Done: you refused."),
+        "pause": N_("Done: your consent is paused. Nobody can use it until you resume it."),
+        "resume": N_("Done: your consent is active again."),
+        "withdraw": N_("Done: you withdrew your consent. Agencies asking under it are refused from now on."),
+        "again": N_("Done: you gave your consent again, on the same terms.")}
 CONSENTS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A consent as its person reads it: names instead of codes, the purpose explained."""
+
+    consent: schemas.ConsentRead
+    data: list[str]
+    purpose: str
+    purpose_explained: str
+    status: str
+    can_give_again: bool
+
+
+def _view(session: Session, consent: schemas.ConsentRead) -> ConsentView:
+    names = registry.attribute_names(session=session, wanted=set(consent.attributes))
+    return ConsentView(
+        consent=consent, data=[plain.data_name(names.get(a, a)) for a in consent.attributes],
+        purpose=plain.purpose(consent.purpose.value), purpose_explained=plain.purpose_explained(consent.purpose.value),
+        status=_(STATUS_LABELS[consent.status.value]), can_give_again=consent.status in service.AGAIN_FROM)
 
 
 @router.get("/me/consents")
 def my_consents(request: Request, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
                 signer: SignerDep) -> Response:
-    rows, _ = service.list_for_subject(session=session, person_id=me.person_id, clock=clock, signer=signer,
-                                       page=PageParams(cursor=None, limit=CONSENTS_SHOWN))
-    consents = [service.read(session=session, consent=c) for c in rows]
+    rows, _unused = service.list_for_subject(session=session, person_id=me.person_id, clock=clock, signer=signer,
+                                             page=PageParams(cursor=None, limit=CONSENTS_SHOWN))
+    consents = [_view(session, service.read(session=session, consent=c)) for c in rows]
+    done = request.query_params.get("done", "")
     return render(request, "consent/my_consents.html", {
-        "consents": consents, "labels": ACTION_LABELS, "statuses": STATUS_LABELS,
-        "done": request.query_params.get("done", ""),
+        "consents": consents, "labels": ACTION_LABELS, "done": _(DONE[done]) if done in DONE else "",
     })
 
 
@@ -58,6 +88,49 @@ def act_on_consent(
     service.act(session=session, consent_id=consent_id, action=action, clock=clock, signer=signer,
                 person_id=me.person_id)
     return RedirectResponse(f"/me/consents?done={action.value}", status_code=303)
+
+
+def _mine(session: Session, consent_id: UUID, me, clock, signer) -> ConsentView:  # noqa: ANN001
+    consent = service.get_for_subject(session=session, consent_id=consent_id, person_id=me.person_id, clock=clock,
+                                      signer=signer)
+    return _view(session, service.read(session=session, consent=consent))
+
+
+@router.get("/me/consents/{consent_id}/withdraw")
+def confirm_withdrawal(request: Request, consent_id: UUID, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+                       signer: SignerDep) -> Response:
+    view = _mine(session, consent_id, me, clock, signer)
+    return render(request, "consent/confirm_withdrawal.html", {
+        "view": view, "can_withdraw": schemas.ConsentAction.WITHDRAW in view.consent.actions})
+
+
+@router.post("/me/consents/{consent_id}/give-again", dependencies=[CsrfProtected])
+def give_again(consent_id: UUID, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+               signer: SignerDep) -> Response:
+    service.give_again(session=session, consent_id=consent_id, person_id=me.person_id, clock=clock, signer=signer)
+    return RedirectResponse("/me/consents?done=again", status_code=303)
+
+
+@router.get("/me/consents/{consent_id}/receipt")
+def receipt(request: Request, consent_id: UUID, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+            signer: SignerDep, settings: SettingsDep) -> Response:
+    view = _mine(session, consent_id, me, clock, signer)
+    consent = service.get_for_subject(session=session, consent_id=consent_id, person_id=me.person_id, clock=clock,
+                                      signer=signer)
+    claims = signer.verify(consent.receipt or "") or {}
+    return render(request, "consent/receipt.html", {
+        "view": view, "claims": claims, "verified": bool(claims), "kid": signer.kid, "tz": settings.notify_timezone,
+        "status": _(STATUS_LABELS.get(claims.get("status", ""), N_("Unknown"))),
+    })
+
+
+@router.get("/me/consents/{consent_id}/receipt.jws")
+def receipt_file(consent_id: UUID, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+                 signer: SignerDep) -> Response:
+    consent = service.get_for_subject(session=session, consent_id=consent_id, person_id=me.person_id, clock=clock,
+                                      signer=signer)
+    return Response(consent.receipt or "", media_type="application/jose", headers={
+        "Content-Disposition": f'attachment; filename="consent-receipt-{consent.id}.jws"'})
 
 
 # The laws about the person ---------------------------------------------------------------------

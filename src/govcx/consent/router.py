@@ -102,6 +102,17 @@ def act_on_my_consent(
     return service.read(session=session, consent=consent)
 
 
+@router.post("/me/consents/{consent_id}/give-again", response_model=schemas.ConsentRead, status_code=201,
+             operation_id="give_my_consent_again", dependencies=[CsrfProtected], responses=problem_responses(404, 409))
+def give_my_consent_again(
+    consent_id: UUID, me: CurrentCitizen, session: SessionDep, clock: ClockDep, signer: SignerDep
+) -> schemas.ConsentRead:
+    """Give a withdrawn or expired consent again: a new consent on the same terms (send the X-CSRF-Token header)."""
+    consent = service.give_again(session=session, consent_id=consent_id, person_id=me.person_id, clock=clock,
+                                 signer=signer)
+    return service.read(session=session, consent=consent)
+
+
 @router.get("/me/consents/{consent_id}/receipt", response_model=schemas.ReceiptRead,
             operation_id="get_my_consent_receipt", responses=problem_responses(404))
 def get_my_consent_receipt(

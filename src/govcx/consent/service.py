@@ -185,6 +185,42 @@ def act(
     return consent
 
 
+AGAIN_FROM = (S.WITHDRAWN, S.EXPIRED)
+
+
+def give_again(*, session: Session, consent_id: UUID, person_id: UUID, clock: Clock, signer: Signer) -> Consent:
+    """Give a withdrawn or expired consent again: a new consent on the same terms, for as long as the first ran.
+
+    The old record keeps its history; the new one is a consent of its own (with its own receipt), given by
+    the person from the start, and its log says which one it renews.
+    """
+    old = _load(session, consent_id, subject_id=person_id)
+    _refresh(session, old, clock, signer)
+    if old.status not in AGAIN_FROM:
+        raise Conflict(f"A {old.status.value} consent cannot be given again: only a withdrawn or expired one.",
+                       consent_status=old.status.value)
+    now = clock.now()
+    length = old.valid_until - old.valid_from if old.valid_until is not None else None
+    renewed = Consent(
+        subject_id=old.subject_id, requester_agency_id=old.requester_agency_id, source_agency_id=old.source_agency_id,
+        source_organization_id=old.source_organization_id, recipients=list(old.recipients), purpose=old.purpose,
+        purpose_text=old.purpose_text, legal_basis=old.legal_basis, attributes=list(old.attributes),
+        one_off=old.one_off, requires_preview=old.requires_preview, valid_from=now,
+        valid_until=now + length if length is not None else None, notice_version=old.notice_version,
+        withdraw_method=old.withdraw_method, language=old.language, status=S.REQUESTED, created_at=now,
+        updated_at=now,
+    )
+    session.add(renewed)
+    session.flush()
+    _log(renewed, to=S.REQUESTED, actor="subject", at=now, note=f"given again; renews consent {old.id}")
+    _log(renewed, to=S.ACTIVE, actor="subject", at=now)
+    _resign(renewed, signer)
+    session.flush()
+    publish(session, ConsentChanged(consent_id=renewed.id, subject_id=renewed.subject_id,
+                                    requester_agency_id=renewed.requester_agency_id, status=S.ACTIVE.value))
+    return renewed
+
+
 def _past(action: ConsentAction) -> str:
     return {"give": "given", "refuse": "refused", "pause": "paused", "resume": "resumed", "withdraw": "withdrawn",
             "revoke": "revoked"}[action.value]

@@ -18,13 +18,17 @@ from sqlalchemy.orm import Session
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentCitizen, CurrentStaff, StaffMember, authorize
-from govcx.core.deps import ClockDep, SessionDep
+from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import Invalid
 from govcx.crm import schemas, service
 from govcx.crm.models import Case, CaseStatus
 from govcx.core.timeline import TimelineViewer, registered_types
 from govcx.registry import service as registry
 from govcx.registry.models import Channel
+from govcx.vault import service as vault
+from govcx.web import plain
+from govcx.web.i18n import N_
+from govcx.web.i18n import gettext as _
 from govcx.web.csrf import CsrfProtected
 from govcx.web.templating import page_router, render
 
@@ -86,6 +90,134 @@ def my_cases(request: Request, me: CurrentCitizen, session: SessionDep, clock: C
     cases = _views(session, service.cases_of_person(session=session, person_id=me.person_id), viewer, clock.now())
     timeline = service.person_timeline(session=session, person_id=me.person_id, viewer=viewer, limit=50)
     return render(request, "crm/my_cases.html", {"cases": cases, "timeline": timeline})
+
+
+# The person's own case, and applying for a service ---------------------------------------------
+
+CASE_STATUS_WORDS = {
+    CaseStatus.OPEN: N_("Received"), CaseStatus.IN_PROGRESS: N_("Being worked on"),
+    CaseStatus.WAITING_ON_CUSTOMER: N_("Waiting for you"), CaseStatus.RESOLVED: N_("Done"),
+    CaseStatus.CLOSED: N_("Closed"),
+}
+FILED = {"application": N_("Your application was sent. You can follow it here."),
+         "question": N_("Your question was sent. You can follow it here."),
+         "correction": N_("Your correction request was sent. You can follow it here.")}
+ANSWER_ERRORS = {
+    "missing": N_("Enter %(name)s."), "format": N_("%(name)s is not in the right form: %(hint)s"),
+    "held": N_("Government already holds %(name)s: it is filled in for you."),
+    "unknown": N_("This form does not ask for %(name)s."),
+}
+FORMAT_HINTS = {"date": N_("a date such as 2026-03-16."), "integer": N_("a whole number such as 2."),
+                "decimal": N_("a number such as 12.5."), "money": N_("an amount such as 1250.00."),
+                "boolean": N_("yes or no.")}
+
+
+def field_id(key: str) -> str:
+    """The id of the input for an attribute: error links and labels point at it."""
+    return "answer-" + key.replace(".", "-")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question an application asks that government does not hold yet."""
+
+    key: str
+    id: str
+    label: str
+    hint: str
+    value_type: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Held:
+    """One value government holds for the application, shown with where it came from."""
+
+    key: str
+    label: str
+    value: str
+    source: str
+    correctable: bool
+
+
+def _application_form(session: Session, cipher, clock, svc, person_id: UUID) -> tuple[list[Held], list[Question]]:  # noqa: ANN001
+    catalogue = vault.catalogue(session=session)
+    required = vault.required_of(session=session, service_id=svc.id)
+    prefill = vault.prefill(session=session, cipher=cipher, clock=clock, service_id=svc.id, person_id=person_id)
+    # What the person declared themselves they change on My data; only an agency's fact goes back to it.
+    held = [Held(v.attribute_key, plain.data_name(v.attribute_name),
+                 plain.value(v.value, catalogue[v.attribute_key].value_type.value), _(v.source_name),
+                 catalogue[v.attribute_key].source_agency_id is not None and v.source_name != vault.SELF)
+            for v in prefill.known]
+    questions = [Question(key, field_id(key), plain.data_name(catalogue[key].name),
+                          _(catalogue[key].description) if catalogue[key].description else "",
+                          catalogue[key].value_type.value, key in required) for key in prefill.missing]
+    return held, questions
+
+
+def _apply_page(request: Request, session: Session, cipher, clock, svc, person_id: UUID,  # noqa: ANN001
+                values: dict[str, str] | None = None, message: str = "",
+                errors: dict[str, str] | None = None) -> Response:
+    held, questions = _application_form(session, cipher, clock, svc, person_id)
+    agency = registry.get_agency(session=session, agency_id=svc.agency_id)
+    return render(request, "crm/apply.html", {
+        "service": svc, "agency": agency, "held": held, "questions": questions, "values": values or {},
+        "message": message, "errors": errors or {},
+    }, status_code=400 if errors else 200)
+
+
+@router.get("/services/{ref}/apply")
+def application_form(request: Request, ref: str, me: CurrentCitizen, session: SessionDep, cipher: CipherDep,
+                     clock: ClockDep) -> Response:
+    svc = registry.find_service(session=session, ref=ref)
+    return _apply_page(request, session, cipher, clock, svc, me.person_id)
+
+
+@router.post("/services/{ref}/apply", dependencies=[CsrfProtected])
+def apply(
+    request: Request, ref: str, me: CurrentCitizen, session: SessionDep, cipher: CipherDep, clock: ClockDep,
+    # Bounded by ApplicationCreate (100 answers of 4,000 characters at most), checked below.
+    key: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    value: Annotated[list[str], Form()] = [],  # noqa: B006
+    message: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    svc = registry.find_service(session=session, ref=ref)
+    if len(key) != len(value):
+        raise Invalid("Each answer comes with the name of what it answers.")
+    answers = dict(zip(key, value, strict=True))
+    try:
+        data = schemas.ApplicationCreate(answers=answers, message=message)
+        case = service.file_application(session=session, clock=clock, cipher=cipher, person_id=me.person_id,
+                                        service_id=svc.id, answers=data.answers, message=data.message)
+    except ValidationError:
+        return _apply_page(request, session, cipher, clock, svc, me.person_id, answers, message, errors={
+            "message": _("Keep your answers under 4,000 characters and your message under 2,000.")})
+    except service.AnswersInvalid as refused:
+        names = registry.attribute_names(session=session, wanted=set(refused.fields))
+        types = {k: a.value_type.value for k, a in vault.catalogue(session=session).items()}
+        errors = {field_id(k): _(ANSWER_ERRORS[code]) % {
+            "name": plain.data_name(names.get(k, k)), "hint": _(FORMAT_HINTS.get(types.get(k, ""), N_("a value.")))}
+            for k, code in refused.fields.items()}
+        return _apply_page(request, session, cipher, clock, svc, me.person_id, answers, message, errors=errors)
+    return RedirectResponse(f"/me/cases/{case.id}?filed=application", status_code=303)
+
+
+@router.get("/me/cases/{case_id}")
+def my_case(request: Request, case_id: UUID, me: CurrentCitizen, session: SessionDep, cipher: CipherDep,
+            clock: ClockDep, settings: SettingsDep) -> Response:
+    case = service.get_case_of_person(session=session, case_id=case_id, person_id=me.person_id)
+    view = _views(session, [case], TimelineViewer.of(me), clock.now())[0]
+    agencies, _departments, _services = _names(session)
+    answers = service.answers_of(session=session, cipher=cipher, case_id=case.id)
+    types = {k: a.value_type.value for k, a in vault.catalogue(session=session).items()}
+    shown = [(plain.data_name(a.attribute_name), plain.value(a.value, types.get(a.attribute_key, "string")),
+              _(a.source_name) if a.source_name else "") for a in answers]
+    filed = request.query_params.get("filed", "")
+    return render(request, "crm/my_case.html", {
+        "view": view, "reference": str(case.token)[:8].upper(), "answers": shown,
+        "status": _(CASE_STATUS_WORDS[case.status]), "status_words": CASE_STATUS_WORDS, "agency_names": agencies,
+        "filed": _(FILED[filed]) if filed in FILED else "", "tz": settings.notify_timezone,
+    })
 
 
 # Staff -----------------------------------------------------------------------------------------

@@ -9,15 +9,16 @@ from fastapi import APIRouter, Query, Response
 
 from govcx.core.bounded import AwareDatetime
 from govcx.core.accounts import Scope
-from govcx.core.auth import CurrentActor, authorize
+from govcx.core.auth import CurrentActor, CurrentCitizen, authorize
 from govcx.core.config import API_PREFIX
-from govcx.core.deps import ClockDep, SessionDep
+from govcx.core.deps import CipherDep, ClockDep, SessionDep
 from govcx.core.errors import problem_responses
 from govcx.core.pagination import PageParamsDep
 from govcx.crm import schemas, service
 from govcx.crm.models import Case, CaseStatus
 from govcx.core.timeline import TimelineViewer
 from govcx.registry.models import Channel
+from govcx.web.csrf import CsrfProtected
 
 router = APIRouter(prefix=API_PREFIX, tags=["crm"], responses=problem_responses(401, 403, 422))
 
@@ -156,3 +157,36 @@ def repeat_asks_by_service(session: SessionDep, by: CurrentActor, since: AwareDa
     """How often each service asked people for what government already held (the once-only metric)."""
     authorize(by, Scope.CRM_READ)
     return schemas.RepeatAskReport(items=service.repeat_asks_by_service(session=session, since=since))
+
+
+# The person's own applications and cases ---------------------------------------------------------
+
+
+@router.post("/me/services/{service_id}/applications", response_model=schemas.ApplicationRead, status_code=201,
+             operation_id="apply_for_service", dependencies=[CsrfProtected], responses=problem_responses(404))
+def apply_for_service(
+    service_id: UUID, data: schemas.ApplicationCreate, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+    cipher: CipherDep,
+) -> schemas.ApplicationRead:
+    """Apply for a service: what government holds is prefilled from the vault, `answers` gives the rest.
+
+    Send the X-CSRF-Token header. A 422 names each field in error in `fields` (`missing`, `format`,
+    `held`: government holds it already, `unknown`: the form does not ask it); nothing is filed then.
+    """
+    case = service.file_application(session=session, clock=clock, cipher=cipher, person_id=me.person_id,
+                                    service_id=service_id, answers=data.answers, message=data.message)
+    return _application(session, cipher, case, me, clock)
+
+
+@router.get("/me/cases/{case_id}", response_model=schemas.ApplicationRead, operation_id="get_my_case",
+            responses=problem_responses(404))
+def get_my_case(case_id: UUID, me: CurrentCitizen, session: SessionDep, clock: ClockDep,
+                cipher: CipherDep) -> schemas.ApplicationRead:
+    """One of your own cases, with the values it was filed with and where each came from."""
+    case = service.get_case_of_person(session=session, case_id=case_id, person_id=me.person_id)
+    return _application(session, cipher, case, me, clock)
+
+
+def _application(session, cipher, case: Case, me, clock) -> schemas.ApplicationRead:  # noqa: ANN001
+    return schemas.ApplicationRead(case=service.case_read(case, viewer=TimelineViewer.of(me), now=clock.now()),
+                                   answers=service.answers_of(session=session, cipher=cipher, case_id=case.id))

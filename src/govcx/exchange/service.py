@@ -400,6 +400,14 @@ def access_log_for(
     return _log_reads(session, rows), cursor
 
 
+def log_entry_for(*, session: Session, person_id: UUID, seq: int) -> schemas.AccessLogEntryRead:
+    """Return one entry of the person's own access log; anyone else's answers like a missing one."""
+    row = session.get(AccessLogEntry, seq)
+    if row is None or row.subject_id != person_id:
+        raise NotFound(f"No entry {seq} in your access log.")
+    return _log_reads(session, [row])[0]
+
+
 def _log_reads(session: Session, rows: list[Any]) -> list[schemas.AccessLogEntryRead]:
     agencies = registry.agency_names(session=session, wanted={r.requester_agency_id for r in rows})
     purposes = consent.names_of_consents(session=session, consent_ids={r.consent_id for r in rows if r.consent_id})

@@ -6,6 +6,7 @@ Thin, like the API routes: authorise, call the service, shape what the template 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from typing import Annotated
 from uuid import UUID
 
@@ -26,11 +27,13 @@ from govcx.registry import schemas, service
 from govcx.registry.models import Channel, Person
 from govcx.web import i18n
 from govcx.web.charts import Feature, choropleth
+from govcx.vault import service as vault
+from govcx.web import plain
 from govcx.web.csrf import CsrfProtected
 from govcx.web.i18n import N_, format_number, ngettext
 from govcx.web.i18n import gettext as _
 from govcx.web.pages import remember_language
-from govcx.web.templating import page_router, render
+from govcx.web.templating import page_router, render, viewer_of
 
 router = page_router()
 
@@ -91,13 +94,35 @@ def _record_view(session: Session, cipher: FieldCipher, person: Person) -> Recor
 
 
 @router.get("/services")
-def services_page(request: Request, session: SessionDep) -> Response:
+def services_page(request: Request, session: SessionDep,
+                  q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    q = q.strip()
+    found = service.search_catalogue(session=session, q=q) if q else service.catalogue(session=session)
     catalogue = [
         (schemas.AgencyRead.model_validate(agency),
          [(schemas.ServiceRead.model_validate(s), channels(s.channels)) for s in services])
-        for agency, services in service.catalogue(session=session)
+        for agency, services in found
     ]
-    return render(request, "registry/services.html", {"catalogue": catalogue})
+    return render(request, "registry/services.html", {
+        "catalogue": catalogue, "q": q, "matches": sum(len(listed) for _agency, listed in catalogue),
+        "duration": plain.duration,
+    })
+
+
+@router.get("/services/{ref}")
+def service_page(request: Request, ref: str, session: SessionDep) -> Response:
+    item = service.find_service(session=session, ref=ref)
+    attributes = {a.key: a for a, _source in service.data_catalogue(session=session)}
+    asks = [plain.data_name(attributes[k].name) for k in vault.form_of(session=session, service_id=item.id)
+            if k in attributes]
+    signed_in = viewer_of(request).citizen is not None
+    start = f"/services/{item.code}/apply"
+    return render(request, "registry/service.html", {
+        "service": schemas.ServiceRead.model_validate(item), "channels": channels(item.channels),
+        "agency": schemas.AgencyRead.model_validate(service.get_agency(session=session, agency_id=item.agency_id)),
+        "asks": asks, "start": start if signed_in else f"/citizen/sign-in?{urlencode({'next': start})}",
+        "signed_in": signed_in, "duration": plain.duration,
+    })
 
 
 @router.get("/data-catalogue")

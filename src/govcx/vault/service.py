@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from govcx.core.errors import Forbidden, Invalid, NotFound
 from govcx.core.ids import new_id
 from govcx.core.pagination import PageParams
 from govcx.registry import service as registry
-from govcx.registry.models import DataAttribute, Sensitivity, SubjectKind
+from govcx.registry.models import DataAttribute, Sensitivity, SubjectKind, ValueType
 from govcx.vault import schemas
 from govcx.vault.models import Fact, FormField
 
@@ -102,6 +103,22 @@ def record_fact(
     session.add(fact)
     session.flush()
     return fact
+
+
+def well_formed(attribute: DataAttribute, value: str) -> bool:
+    """Whether `value` reads as a value of the attribute's type (a date, a number, yes or no...)."""
+    try:
+        if attribute.value_type is ValueType.DATE:
+            datetime.strptime(value, "%Y-%m-%d")
+        elif attribute.value_type is ValueType.INTEGER:
+            int(value)
+        elif attribute.value_type in (ValueType.DECIMAL, ValueType.MONEY):
+            return math.isfinite(float(value.replace(",", "")))
+        elif attribute.value_type is ValueType.BOOLEAN:
+            return value.lower() in ("yes", "no", "true", "false")
+    except ValueError:
+        return False
+    return True
 
 
 def _stored_value(cipher: FieldCipher, attribute: DataAttribute, subject_id: UUID, value: str) -> dict:
@@ -223,6 +240,12 @@ def form_of(*, session: Session, service_id: UUID) -> list[str]:
     return list(session.scalars(
         select(FormField.attribute_key).where(FormField.service_id == service_id).order_by(FormField.position)
     ))
+
+
+def required_of(*, session: Session, service_id: UUID) -> set[str]:
+    """Return the attributes a service's form cannot be filed without."""
+    return set(session.scalars(
+        select(FormField.attribute_key).where(FormField.service_id == service_id, FormField.required.is_(True))))
 
 
 def prefill(
