@@ -275,7 +275,9 @@ def test_upgrading_refolds_the_names_stored_before_accents_were_folded(engine, u
         session.execute(update(Person).where(Person.id == person.id).values(search_name="íñigo muñoz"))
     command.stamp(alembic_config(engine), "0015")  # a store from before the search folded accents
 
-    upgrade(engine)
+    # Only this revision runs: the later ones would create tables the test store already has.
+    upgrade(engine, "0016")
+    command.stamp(alembic_config(engine), "head")
 
     with uow() as session:
         assert session.get(Person, person.id).search_name == "inigo munoz"
