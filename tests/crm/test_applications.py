@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from govcx.crm import service
+from govcx.crm import applications, service
 from govcx.crm.models import Case, CaseAnswer
 from govcx.vault import service as vault
 from tests.factories.selfservice import CHILDREN, EMAIL, INCOME, NAME, town
@@ -19,14 +19,14 @@ def place(uow, clock, cipher):
 
 def test_an_application_carries_what_government_holds_and_what_the_person_added(uow, clock, cipher, place):
     with uow() as session:
-        case = service.file_application(session=session, clock=clock, cipher=cipher, person_id=place.ana.id,
+        case = applications.file_application(session=session, clock=clock, cipher=cipher, person_id=place.ana.id,
                                         service_id=place.benefit.id,
                                         answers={CHILDREN: "2", EMAIL: "ana@example.org"})
         case_id = case.id
 
     with uow() as session:
         case = session.get(Case, case_id)
-        answers = {a.attribute_key: a for a in service.answers_of(session=session, cipher=cipher, case_id=case_id)}
+        answers = {a.attribute_key: a for a in applications.answers_of(session=session, cipher=cipher, case_id=case_id)}
         email = vault.current_facts(session=session, cipher=cipher, subject_id=place.ana.id, keys=[EMAIL])
         stored_income = session.scalars(select(CaseAnswer).where(CaseAnswer.attribute_key == INCOME)).one()
 
@@ -49,8 +49,8 @@ def test_an_application_carries_what_government_holds_and_what_the_person_added(
 ])
 def test_an_application_with_a_bad_answer_names_the_field_and_files_nothing(uow, clock, cipher, place, answers,
                                                                              fields):
-    with uow() as session, pytest.raises(service.AnswersInvalid) as refused:
-        service.file_application(session=session, clock=clock, cipher=cipher, person_id=place.ana.id,
+    with uow() as session, pytest.raises(applications.AnswersInvalid) as refused:
+        applications.file_application(session=session, clock=clock, cipher=cipher, person_id=place.ana.id,
                                  service_id=place.benefit.id, answers=answers)
 
     with uow() as session:
@@ -61,7 +61,7 @@ def test_an_application_with_a_bad_answer_names_the_field_and_files_nothing(uow,
 
 def test_a_person_sees_only_their_own_cases(uow, clock, cipher, place):
     with uow() as session:
-        case = service.file_application(session=session, clock=clock, cipher=cipher, person_id=place.ana.id,
+        case = applications.file_application(session=session, clock=clock, cipher=cipher, person_id=place.ana.id,
                                         service_id=place.benefit.id, answers={CHILDREN: "1", EMAIL: "a@example.org"})
         case_id = case.id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from govcx.crm import applications as crm_applications
 from govcx.crm import service as crm
 from govcx.crm.models import Case
 from govcx.vault import service
@@ -85,7 +86,7 @@ def test_a_correction_request_becomes_a_case_at_the_source_that_the_person_follo
     page = client.get(sent.headers["location"]).text
     with uow() as session:
         case = session.scalars(select(Case)).one()
-        answers = crm.answers_of(session=session, cipher=cipher, case_id=case.id)
+        answers = crm_applications.answers_of(session=session, cipher=cipher, case_id=case.id)
 
     assert empty.status_code == 400 and 'id="proposed_value-error"' in empty.text and cases_after_empty == 0
     assert sent.status_code == 303 and "Your correction request was sent" in page and "I moved in March." in page

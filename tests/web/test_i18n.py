@@ -57,6 +57,8 @@ def test_the_catalogue_reads_every_part(tmp_path: Path) -> None:
     (None, None, "fr, es;q=0.3", "es"),
     (None, None, "es;q=0, en", "en"),
     (None, "es", "en", "es"),
+    (None, "en", "es", "es"),
+    (None, "en", None, "en"),
     ("en", "es", "es", "en"),
     ("xx", None, "es", "es"),
 ])

@@ -20,7 +20,7 @@ from govcx.core.accounts import Scope
 from govcx.core.auth import CurrentCitizen, CurrentStaff, StaffMember, authorize
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import Invalid
-from govcx.crm import schemas, service
+from govcx.crm import applications, schemas, service
 from govcx.crm.models import Case, CaseStatus
 from govcx.core.timeline import TimelineViewer, registered_types
 from govcx.registry import service as registry
@@ -187,12 +187,12 @@ def apply(
     answers = dict(zip(key, value, strict=True))
     try:
         data = schemas.ApplicationCreate(answers=answers, message=message)
-        case = service.file_application(session=session, clock=clock, cipher=cipher, person_id=me.person_id,
+        case = applications.file_application(session=session, clock=clock, cipher=cipher, person_id=me.person_id,
                                         service_id=svc.id, answers=data.answers, message=data.message)
     except ValidationError:
         return _apply_page(request, session, cipher, clock, svc, me.person_id, answers, message, errors={
             "message": _("Keep your answers under 4,000 characters and your message under 2,000.")})
-    except service.AnswersInvalid as refused:
+    except applications.AnswersInvalid as refused:
         names = registry.attribute_names(session=session, wanted=set(refused.fields))
         types = {k: a.value_type.value for k, a in vault.catalogue(session=session).items()}
         errors = {field_id(k): _(ANSWER_ERRORS[code]) % {
@@ -208,7 +208,7 @@ def my_case(request: Request, case_id: UUID, me: CurrentCitizen, session: Sessio
     case = service.get_case_of_person(session=session, case_id=case_id, person_id=me.person_id)
     view = _views(session, [case], TimelineViewer.of(me), clock.now())[0]
     agencies, _departments, _services = _names(session)
-    answers = service.answers_of(session=session, cipher=cipher, case_id=case.id)
+    answers = applications.answers_of(session=session, cipher=cipher, case_id=case.id)
     types = {k: a.value_type.value for k, a in vault.catalogue(session=session).items()}
     shown = [(plain.data_name(a.attribute_name), plain.value(a.value, types.get(a.attribute_key, "string")),
               _(a.source_name) if a.source_name else "") for a in answers]

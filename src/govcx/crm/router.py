@@ -14,7 +14,7 @@ from govcx.core.config import API_PREFIX
 from govcx.core.deps import CipherDep, ClockDep, SessionDep
 from govcx.core.errors import problem_responses
 from govcx.core.pagination import PageParamsDep
-from govcx.crm import schemas, service
+from govcx.crm import applications, schemas, service
 from govcx.crm.models import Case, CaseStatus
 from govcx.core.timeline import TimelineViewer
 from govcx.registry.models import Channel
@@ -173,7 +173,7 @@ def apply_for_service(
     Send the X-CSRF-Token header. A 422 names each field in error in `fields` (`missing`, `format`,
     `held`: government holds it already, `unknown`: the form does not ask it); nothing is filed then.
     """
-    case = service.file_application(session=session, clock=clock, cipher=cipher, person_id=me.person_id,
+    case = applications.file_application(session=session, clock=clock, cipher=cipher, person_id=me.person_id,
                                     service_id=service_id, answers=data.answers, message=data.message)
     return _application(session, cipher, case, me, clock)
 
@@ -189,4 +189,4 @@ def get_my_case(case_id: UUID, me: CurrentCitizen, session: SessionDep, clock: C
 
 def _application(session, cipher, case: Case, me, clock) -> schemas.ApplicationRead:  # noqa: ANN001
     return schemas.ApplicationRead(case=service.case_read(case, viewer=TimelineViewer.of(me), now=clock.now()),
-                                   answers=service.answers_of(session=session, cipher=cipher, case_id=case.id))
+                                   answers=applications.answers_of(session=session, cipher=cipher, case_id=case.id))

@@ -19,6 +19,7 @@ from govcx.core.crypto import FieldCipher
 from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import NotFound
 from govcx.crm import schemas as crm_schemas
+from govcx.crm import applications as crm_applications
 from govcx.crm import service as crm
 from govcx.registry.models import DataAttribute, SubjectKind
 from govcx.vault import schemas, service
@@ -182,5 +183,5 @@ def request_correction(request: Request, key: str, me: CurrentCitizen, session: 
             errors["proposed_value"] = _(FORMAT_HINTS.get(attribute.value_type.value, N_("Enter a value.")))
     if errors:
         return _correction_page(request, view, proposed_value, explanation, errors)
-    case = crm.request_correction(session=session, clock=clock, cipher=cipher, person_id=me.person_id, data=data)
+    case = crm_applications.request_correction(session=session, clock=clock, cipher=cipher, person_id=me.person_id, data=data)
     return RedirectResponse(f"/me/cases/{case.id}?filed=correction", status_code=303)

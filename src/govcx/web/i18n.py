@@ -110,10 +110,15 @@ def N_(message: str) -> str:
 
 
 def choose_language(*, cookie: str | None, preference: str | None, accept_language: str | None) -> str:
-    """The reader's choice on the switch, then their saved preference, then what the browser asks for."""
-    for choice in (cookie, preference):
-        if chosen := supported(choice):
-            return chosen
+    """The reader's choice on the switch, then their saved preference, then what the browser asks for.
+
+    The registry gives everyone the default language until they choose, so a saved default cannot tell
+    a choice from no choice: it yields to a browser that asks for another language.
+    """
+    if chosen := supported(cookie):
+        return chosen
+    if (chosen := supported(preference)) and chosen != DEFAULT_LANGUAGE:
+        return chosen
     if accept_language:
         asked = []
         for part in accept_language.split(","):
