@@ -52,6 +52,7 @@ from govcx.notify.pages import router as notify_pages
 from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
 from govcx.vault.pages import router as vault_pages
+from govcx.admin.pages import router as admin_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(exchange_pages)
     app.include_router(feedback_pages)
     app.include_router(notify_pages)
+    app.include_router(admin_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(

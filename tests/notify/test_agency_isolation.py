@@ -136,9 +136,11 @@ def test_an_agency_without_its_own_version_sends_the_platforms_which_only_a_plat
 
     sent = _send(uow, clock, settings, cast.ana, cast.transport)
 
-    assert by_agency_admin.status_code == 403 and no_token.status_code == 403
+    # An agency admin keeps the agency's own version, never the platform's default.
+    assert by_agency_admin.status_code == 201 and by_agency_admin.json()["agency_id"] == str(cast.tax.id)
+    assert no_token.status_code == 403
     assert by_platform.status_code == 201 and by_platform.json()["agency_id"] is None
-    assert by_platform.json()["version"] == 2 and len(everyone) == len(f_default_templates()) + 1
+    assert by_platform.json()["version"] == 2 and len(everyone) == len(f_default_templates()) + 2
     assert sent.subject == "How was Tax refund? Tell us"
 
 

@@ -54,7 +54,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
     Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
                                   Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE,
-                                  Scope.NOTIFY_SEND}),
+                                  Scope.NOTIFY_SEND, Scope.NOTIFY_ADMIN}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 # What an agency's API key may hold. The register of legal bases is kept by platform administrators
@@ -227,3 +227,45 @@ def list_staff(*, session: Session, agency_id: UUID) -> list[StaffAccount]:
         select(StaffAccount).where(StaffAccount.agency_id == agency_id, StaffAccount.is_active.is_(True))
         .order_by(StaffAccount.name, StaffAccount.id)
     ))
+
+
+def staff_accounts(*, session: Session, agency_id: UUID | None) -> list[StaffAccount]:
+    """Return every staff account, disabled ones too, of one agency (or of all, when `agency_id` is None)."""
+    stmt = select(StaffAccount).order_by(StaffAccount.name, StaffAccount.id)
+    if agency_id is not None:
+        stmt = stmt.where(StaffAccount.agency_id == agency_id)
+    return list(session.scalars(stmt))
+
+
+def change_role(*, session: Session, staff_id: UUID, role: Role) -> StaffAccount:
+    """Give a staff account another role; the next request it makes already acts with it."""
+    account = session.get(StaffAccount, staff_id)
+    if account is None:
+        raise Invalid("No such staff account.")
+    if role is not Role.PLATFORM_ADMIN and account.agency_id is None:
+        raise Invalid(f"A {role.value} account must belong to an agency.")
+    account.role = role
+    session.flush()
+    return account
+
+
+def disable_staff(*, session: Session, staff_id: UUID) -> StaffAccount:
+    """Disable a staff account: it cannot sign in, and its live sessions are refused (sessions.resolve)."""
+    account = session.get(StaffAccount, staff_id)
+    if account is None:
+        raise Invalid("No such staff account.")
+    account.is_active = False
+    session.flush()
+    return account
+
+
+def api_keys(*, session: Session, agency_id: UUID | None) -> list[ApiKey]:
+    """Return the API keys of one agency (or of all), newest first; rows hold only the secret's hash."""
+    stmt = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id)
+    if agency_id is not None:
+        stmt = stmt.where(ApiKey.agency_id == agency_id)
+    return list(session.scalars(stmt))
+
+
+def get_api_key(*, session: Session, key_id: UUID) -> ApiKey | None:
+    return session.get(ApiKey, key_id)

@@ -123,3 +123,9 @@ def resolve(*, session: Session, token: str, clock: Clock, lifetime: Lifetime) -
         return SignedIn(staff_id=None, person_id=row.person_id)
     return SignedIn(staff_id=row.staff_id, person_id=None, staff_name=row.name, staff_email=row.email,
                     staff_role=row.role, staff_agency_id=row.agency_id)
+
+
+def end_all_for_staff(*, session: Session, staff_id: UUID) -> int:
+    """End every session of one member of staff (their account was disabled); return how many ended."""
+    result = session.execute(delete(SignedInSession).where(SignedInSession.staff_id == staff_id))
+    return result.rowcount or 0

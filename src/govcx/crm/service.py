@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core import accounts
@@ -135,6 +135,26 @@ def create_routing_rule(*, session: Session, data: schemas.RoutingRuleCreate, by
 def list_routing_rules(*, session: Session, agency_id: UUID, page: PageParams) -> tuple[list[RoutingRule], str | None]:
     return paginate(session, select(RoutingRule).where(RoutingRule.agency_id == agency_id),
                     id_column=RoutingRule.id, page=page)
+
+
+def agency_routing_rules(*, session: Session, agency_id: UUID) -> list[RoutingRule]:
+    """Return an agency's routing rules in the order `route` weighs them (for its admin)."""
+    return list(session.scalars(select(RoutingRule).where(RoutingRule.agency_id == agency_id)
+                                .order_by(RoutingRule.rank, RoutingRule.id)))
+
+
+def get_routing_rule(*, session: Session, rule_id: UUID) -> RoutingRule:
+    return get_or_404(session, RoutingRule, rule_id, what="routing rule")
+
+
+def delete_routing_rule(*, session: Session, rule_id: UUID, by: Actor) -> None:
+    """Remove one of the caller's agency's routing rules; cases already routed keep their department."""
+    rule = get_routing_rule(session=session, rule_id=rule_id)
+    authorize(by, Scope.CRM_WRITE, agency_id=rule.agency_id)
+    # The cases it routed stay where they are; only the pointer to a rule that no longer exists goes.
+    session.execute(update(Case).where(Case.routing_rule_id == rule.id).values(routing_rule_id=None))
+    session.delete(rule)
+    session.flush()
 
 
 # Cases -----------------------------------------------------------------------------------------

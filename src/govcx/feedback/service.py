@@ -103,6 +103,20 @@ def list_surveys(*, session: Session, agency_id: UUID | None, page: PageParams) 
     return paginate(session, stmt, id_column=Survey.id, page=page)
 
 
+def agency_surveys(*, session: Session, agency_id: UUID) -> list[Survey]:
+    """Return every version of an agency's surveys, by code and newest version first (for its admin)."""
+    return list(session.scalars(select(Survey).where(Survey.agency_id == agency_id)
+                                .order_by(Survey.code, Survey.version.desc())))
+
+
+def set_survey_open(*, session: Session, survey_id: UUID, is_open: bool) -> Survey:
+    """Open a survey to answers without an invitation (hosted page, widget), or close it to them."""
+    survey = get_survey(session=session, survey_id=survey_id)
+    survey.is_open = is_open
+    session.flush()
+    return survey
+
+
 def questions_of(survey: Survey) -> list[Question]:
     return [Question.model_validate(q) for q in survey.questions]
 
@@ -308,6 +322,18 @@ def create_rule(*, session: Session, agency_id: UUID, data: FollowUpRuleCreate, 
 def list_rules(*, session: Session, agency_id: UUID) -> list[FollowUpRule]:
     return list(session.scalars(select(FollowUpRule).where(FollowUpRule.agency_id == agency_id)
                                 .order_by(FollowUpRule.created_at)))
+
+
+def get_rule(*, session: Session, rule_id: UUID) -> FollowUpRule:
+    return get_or_404(session, FollowUpRule, rule_id, what="follow-up rule")
+
+
+def set_rule_active(*, session: Session, rule_id: UUID, is_active: bool) -> FollowUpRule:
+    """Switch a follow-up rule on or off; answers already followed up keep their follow-ups."""
+    rule = get_rule(session=session, rule_id=rule_id)
+    rule.is_active = is_active
+    session.flush()
+    return rule
 
 
 def _apply_rules(session: Session, survey: Survey, questions: list[Question], response: Response,

@@ -139,6 +139,8 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
             primary.append(("Feedback", "/cx/feedback"))
         if Scope.LEGAL_BASIS_ADMIN in viewer.staff.scopes:
             primary.append(("Legal bases", "/admin/legal-bases"))
+        if Scope.STAFF_MANAGE in viewer.staff.scopes:  # admin.service.can_administer: what /admin checks
+            primary.append(("Administration", "/admin"))
         primary += public
     elif viewer.citizen is not None:
         primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),
