@@ -88,3 +88,21 @@ def test_the_switch_refuses_unknown_languages_and_other_sites(client) -> None:
     assert unknown.status_code == 404 and i18n.COOKIE not in unknown.cookies
     elsewhere = client.get("/language/es", params={"next": "//evil.example/"}, follow_redirects=False)
     assert elsewhere.headers["location"] == "/"
+
+
+def test_no_string_is_translated_two_ways_across_the_catalogues() -> None:
+    from babel.messages.pofile import read_po
+
+    seen: dict[tuple[str | None, str], tuple[str, str]] = {}
+    clashes = []
+    for po_path in sorted((i18n.LOCALE_DIR / "es" / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as po_file:
+            for message in read_po(po_file, locale="es"):
+                if not message.id or not message.string:
+                    continue
+                key = (message.context, str(message.id))
+                translation = str(message.string)
+                if key in seen and seen[key][1] != translation:
+                    clashes.append(f"{key[1]!r}: {seen[key][0]} says {seen[key][1]!r}, {po_path.name} says {translation!r}")
+                seen.setdefault(key, (po_path.name, translation))
+    assert not clashes, "One English string, two Spanish translations:\n" + "\n".join(clashes)

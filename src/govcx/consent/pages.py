@@ -318,7 +318,7 @@ def create_legal_basis(
     return RedirectResponse(f"/admin/legal-bases/{basis.id}?done=created", status_code=303)
 
 
-DONE = {"created": N_("Done: the legal basis was registered, and the change is logged."),
+LEGAL_BASIS_DONE = {"created": N_("Done: the legal basis was registered, and the change is logged."),
         "amended": N_("Done: the legal basis was amended, and the change is logged."),
         "repealed": N_("Done: the legal basis was repealed, and the change is logged.")}
 
@@ -330,7 +330,7 @@ def _basis_page(request: Request, session: Session, clock: ClockDep, basis: Lega
         "basis": service.detail(session=session, basis=basis), "in_force": service.in_force(basis=basis,
                                                                                              now=clock.now()),
         "agency": registry.get_agency(session=session, agency_id=basis.agency_id),
-        "done": DONE.get(request.query_params.get("done", "")), "values": values or _values_of(basis),
+        "done": LEGAL_BASIS_DONE.get(request.query_params.get("done", "")), "values": values or _values_of(basis),
         "errors": errors or {}, **_choices(session),
     }, status_code=status_code)
 
