@@ -85,11 +85,16 @@ class Case(Base):
         Index("ix_crm_case_agency_assignee_status", "agency_id", "assignee_id", "status"),
         Index("ix_crm_case_agency_due", "agency_id", "sla_due_at"),
         Index("ix_crm_case_agency_opened", "agency_id", "opened_at"),
+        Index("ix_crm_case_agency_reference", "agency_id", "reference"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     # The Open311 token handed out on filing; resolves to the case id.
     token: Mapped[UUID] = mapped_column(unique=True, default=new_id)
+    # What the person quotes and staff search by: the token's last ten hex digits, which are random (its
+    # first ones are a timestamp, shared by every case filed in the same minute). Always set by the
+    # application; nullable only so adding it did not rebuild the table (0018).
+    reference: Mapped[str | None] = mapped_column(String(10))
     person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"))
     organization_id: Mapped[UUID | None] = mapped_column(ForeignKey("organization.id"), index=True)
     service_id: Mapped[UUID] = mapped_column(ForeignKey("service.id"), index=True)

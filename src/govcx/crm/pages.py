@@ -203,7 +203,7 @@ QUEUE_MESSAGES = {
     "status": N_("Choose a status from the list."),
     "sla": N_("Choose a service level from the list."),
     "department_id": N_("Choose one of your agency's departments."),
-    "reference": N_("Enter a case reference: 4 to 32 letters A to F and digits, such as 3F9A0C21."),
+    "reference": N_("Enter a case reference: at least 4 of its letters and digits, such as 9C3E0A71F2."),
     "sort": N_("Choose how to sort from the list."),
     "descending": N_("Choose how to sort from the list."),
     "page": N_("There is no such page."),

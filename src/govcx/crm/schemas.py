@@ -190,6 +190,7 @@ class CaseQueueQuery(_Strict):
 class CaseRead(_Read):
     id: UUID
     token: UUID
+    reference: str | None = None  # what the person quotes and staff search by (the console's queue)
     person_id: UUID | None
     organization_id: UUID | None
     service_id: UUID

@@ -20,6 +20,7 @@ from govcx.core.clock import Clock
 from govcx.core.db import get_or_404, unit_of_work
 from govcx.core.errors import Conflict, Invalid
 from govcx.core.events import publish
+from govcx.core.ids import new_id
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
 from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
@@ -96,25 +97,35 @@ def _sla_condition(state: schemas.SlaState, now: datetime) -> ColumnElement[bool
 
 # References ------------------------------------------------------------------------------------
 
-REFERENCE_LENGTH = 8
+REFERENCE_LENGTH = 10
+
+
+def reference_of(token: UUID) -> str:
+    """A case's reference from its token: the last ten hex digits, random in a UUIDv7 ('9C3E0A71F2')."""
+    return token.hex[-REFERENCE_LENGTH:].upper()
 
 
 def reference(case: Case) -> str:
-    """The case's reference as people quote it (the start of its public token): '3F9A0C21'."""
-    return case.token.hex[:REFERENCE_LENGTH].upper()
+    """The case's reference as people quote it."""
+    return case.reference or reference_of(case.token)
 
 
-def _reference_range(text: str) -> tuple[UUID, UUID] | None:
-    """The tokens a quoted reference (4 to 32 hex digits, any case, dashes ignored) can be the start of."""
-    digits = text.strip().lstrip("#").replace("-", "").replace(" ", "").lower()
-    if not 4 <= len(digits) <= 32 or any(c not in "0123456789abcdef" for c in digits):
+def _reference_condition(text: str) -> ColumnElement[bool] | None:
+    """The cases a quoted reference names: 4 to 10 of its hex digits from the start (any case, dashes and
+    spaces ignored), or the whole 32-digit token; None when it cannot be a reference."""
+    digits = text.strip().lstrip("#").replace("-", "").replace(" ", "").upper()
+    if any(c not in "0123456789ABCDEF" for c in digits):
         return None
-    # The token is unique and indexed, and both stores order uuids as their hex digits: a prefix is a range.
-    return UUID(digits.ljust(32, "0")), UUID(digits.ljust(32, "f"))
+    if len(digits) == 32:
+        return Case.token == UUID(digits)
+    if not 4 <= len(digits) <= REFERENCE_LENGTH:
+        return None
+    # References are upper-case hex of one length, which sorts alike in every collation: a prefix is a range.
+    return Case.reference.between(digits.ljust(REFERENCE_LENGTH, "0"), digits.ljust(REFERENCE_LENGTH, "F"))
 
 
 def is_reference(text: str) -> bool:
-    return _reference_range(text) is not None
+    return _reference_condition(text) is not None
 
 
 # Routing ---------------------------------------------------------------------------------------
@@ -210,8 +221,9 @@ def open_case(
     department_id, rule_id = route(session=session, service=service, description=data.description,
                                    region_id=region_id)
     now = clock.now()
+    token = new_id()
     case = Case(
-        **({"id": case_id} if case_id is not None else {}), person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
+        **({"id": case_id} if case_id is not None else {}), token=token, reference=reference_of(token), person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
         description=data.description, lat=location.lat, lon=location.lon, address=location.address,
         region_id=region_id, channel=data.channel, is_complaint=data.is_complaint, status=CaseStatus.OPEN,
         agency_id=service.agency_id, department_id=department_id, priority=data.priority,
@@ -553,10 +565,10 @@ def _queue_statement(*, agency_id: UUID, query: schemas.CaseQueueQuery, me: UUID
     if query.sla is not None:
         stmt = stmt.where(_sla_condition(query.sla, now))
     if query.reference:
-        tokens = _reference_range(query.reference)
-        if tokens is None:
-            raise Invalid(N_("Enter a case reference: 4 to 32 letters A to F and digits, such as 3F9A0C21."))
-        stmt = stmt.where(Case.token >= tokens[0], Case.token <= tokens[1])
+        condition = _reference_condition(query.reference)
+        if condition is None:
+            raise Invalid(N_("Enter a case reference: at least 4 of its letters and digits, such as 9C3E0A71F2."))
+        stmt = stmt.where(condition)
     return stmt
 
 
@@ -676,6 +688,8 @@ def import_history(
     case_events = [e if "person_id" in e else {**e, "person_id": persons.get(e["case_id"])} for e in case_events]
     cases = [c if c.get("due_soon_at") else {**c, "due_soon_at": due_soon_from(
         opened_at=c["opened_at"], sla_due_at=c["sla_due_at"])} for c in cases]
+    cases = [c if c.get("reference") else {**c, "token": (token := c.get("token") or new_id()),
+                                           "reference": reference_of(token)} for c in cases]
     for model, rows in ((Case, cases), (CaseEvent, case_events), (Interaction, interactions),
                         (RepeatAsk, repeat_asks)):
         if rows:
