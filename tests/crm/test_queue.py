@@ -278,7 +278,7 @@ def test_sorting_links_keep_the_filters_and_turn_the_order_around(three_in_a_row
     assert links["Opened"] == {"assignee": ["none"], "sort": ["opened"], "descending": ["true"]}
     assert links["Due"] == {"assignee": ["none"]}
     assert links["Status"] == {"assignee": ["none"], "sort": ["status"]}
-    assert 'aria-sort="ascending"' in page
+    assert 'Opened<span class="usa-sr-only">, sorted, ascending</span>' in page
     assert rows(as_me.get("/staff/cases?" + "&".join(f"{k}={v[0]}" for k, v in links["Opened"].items())).text) \
         == case_ids(*reversed(three_in_a_row))
 

@@ -216,7 +216,7 @@ def _queue_url(query: schemas.CaseQueueQuery, **changes: Any) -> str:
     values = {**query.model_dump(mode="json"), **changes}
     defaults = schemas.CaseQueueQuery().model_dump(mode="json")
     kept = {k: ("" if v is None else ("true" if v is True else v)) for k, v in values.items() if v != defaults[k]}
-    # "Any status" is the empty choice; left out, the queue would fall back to open cases.
+    # A status of "any" is kept in the address: left out, the queue would fall back to open cases.
     return "/staff/cases" + (f"?{urlencode(kept)}" if kept else "")
 
 
