@@ -114,7 +114,7 @@ def test_staff_see_a_persons_preferences_and_every_message_their_agency_sent_wit
 
     assert h1_count(page) == 1
     assert "Text message (SMS), Inbox in this portal" in page
-    assert "skipped: opted out: the person opted out of reminders" in page
+    assert "Not sent: opted out: the person opted out of reminders" in page
     assert f"/staff/persons/{cast.bob.id}/notifications" in person_page
 
 

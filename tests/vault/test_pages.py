@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from govcx.crm import applications as crm_applications
-from govcx.crm import service as crm
 from govcx.crm.models import Case
 from govcx.vault import service
 from tests.factories import vault as vault_factories

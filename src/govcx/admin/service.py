@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from govcx.admin.models import AdminAction, AdminVerb
 from govcx.core import accounts, sessions
+from govcx.core import access
 from govcx.core.accounts import KEY_SCOPES, ApiKey, Role, Scope, StaffAccount
 from govcx.core.auth import StaffMember, authorize
 from govcx.core.clock import Clock
@@ -59,7 +60,7 @@ class FormInvalid(Invalid):
 
 def can_administer(staff: StaffMember | None) -> bool:
     """Whether `staff` may open the administration pages (the navigation's link asks the same)."""
-    return staff is not None and Scope.STAFF_MANAGE in staff.scopes
+    return access.ADMINISTER.allows(staff)
 
 
 def _admin(by: StaffMember) -> None:

@@ -92,6 +92,11 @@ class StaffAccount(Base):
     created_at: Mapped[datetime]
     last_sign_in_at: Mapped[datetime | None]
 
+    @property
+    def scopes(self) -> frozenset[Scope]:
+        """What the account's role may do (so an account can be checked like a signed-in member)."""
+        return ROLE_SCOPES[self.role]
+
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()

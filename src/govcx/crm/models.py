@@ -53,6 +53,8 @@ class Interaction(Base):
         CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="one_party"),
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
         Index("ix_crm_interaction_person_started", "person_id", "started_at"),
+        # A member of staff's recent contacts, on their console home.
+        Index("ix_crm_interaction_staff_started", "staff_id", "started_at"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
@@ -79,11 +81,20 @@ class Case(Base):
         CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="lat_and_lon_together"),
         Index("ix_crm_case_queue", "agency_id", "department_id", "status"),
         Index("ix_crm_case_person_opened", "person_id", "opened_at"),
+        # The console's queue: filter by assignee and status, sort by due or opened, inside one agency.
+        Index("ix_crm_case_agency_assignee_status", "agency_id", "assignee_id", "status"),
+        Index("ix_crm_case_agency_due", "agency_id", "sla_due_at"),
+        Index("ix_crm_case_agency_opened", "agency_id", "opened_at"),
+        Index("ix_crm_case_agency_reference", "agency_id", "reference"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
     # The Open311 token handed out on filing; resolves to the case id.
     token: Mapped[UUID] = mapped_column(unique=True, default=new_id)
+    # What the person quotes and staff search by: the token's last ten hex digits, which are random (its
+    # first ones are a timestamp, shared by every case filed in the same minute). Always set by the
+    # application; nullable only so adding it did not rebuild the table (0018).
+    reference: Mapped[str | None] = mapped_column(String(10))
     person_id: Mapped[UUID | None] = mapped_column(ForeignKey("person.id"))
     organization_id: Mapped[UUID | None] = mapped_column(ForeignKey("organization.id"), index=True)
     service_id: Mapped[UUID] = mapped_column(ForeignKey("service.id"), index=True)
@@ -104,6 +115,9 @@ class Case(Base):
     routing_rule_id: Mapped[UUID | None] = mapped_column(ForeignKey("crm_routing_rule.id"))
     opened_at: Mapped[datetime]
     sla_due_at: Mapped[datetime]
+    # When the last fifth of the SLA window starts ("due soon"), kept so the queue filters by it in SQL.
+    # Always set by the application; nullable only so adding it did not rebuild the table (0018).
+    due_soon_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
 

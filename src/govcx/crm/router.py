@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from govcx.core.bounded import AwareDatetime
 from govcx.core.accounts import Scope
@@ -15,12 +16,15 @@ from govcx.core.deps import CipherDep, ClockDep, SessionDep
 from govcx.core.errors import problem_responses
 from govcx.core.pagination import PageParamsDep
 from govcx.crm import applications, schemas, service
+from govcx.crm.schemas import Blank
 from govcx.crm.models import Case, CaseStatus
 from govcx.core.timeline import TimelineViewer
 from govcx.registry.models import Channel
 from govcx.web.csrf import CsrfProtected
 
 router = APIRouter(prefix=API_PREFIX, tags=["crm"], responses=problem_responses(401, 403, 422))
+
+TIMELINE_PAGE = 100
 
 
 def _case(case: Case, by: CurrentActor, clock: ClockDep) -> schemas.CaseRead:
@@ -139,14 +143,25 @@ def list_routing_rules(session: SessionDep, by: CurrentActor, page: PageParamsDe
 @router.get("/persons/{person_id}/timeline", response_model=schemas.TimelineRead, operation_id="person_timeline",
             responses=problem_responses(404))
 def person_timeline(
-    person_id: UUID, session: SessionDep, by: CurrentActor, agency_id: UUID | None = None,
-    channel: Channel | None = None, type: Annotated[list[str] | None, Query()] = None,  # noqa: A002
-    before: AwareDatetime | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    person_id: UUID, session: SessionDep, by: CurrentActor,
+    agency_id: Annotated[UUID | None, Blank, Query(description="Only this agency's entries; empty: every agency.")]
+    = None,
+    channel: Annotated[Channel | None, Blank, Query(description="Only this channel; empty: every channel.")] = None,
+    type: Annotated[list[str] | None, Query(description="Only these entry types; empty: every type.")] = None,  # noqa: A002
+    before: Annotated[AwareDatetime | None, Blank, Query(description="Entries before this moment; empty: now.")]
+    = None,
+    limit: Annotated[Annotated[int, Field(ge=1, le=500)] | None, Blank,
+                     Query(description="Entries per page, 1 to 500 (100 when empty).")] = None,
 ) -> Response:
-    """Everything a person did with government that the caller may see, newest first, with held facts."""
+    """Everything a person did with government that the caller may see, newest first, with held facts.
+
+    A parameter sent empty (`?agency_id=&channel=&type=&before=`) means what leaving it out means.
+    """
     authorize(by, Scope.CRM_READ)
+    types = [t for t in type or [] if t.strip()] or None
     timeline = service.person_timeline(session=session, person_id=person_id, viewer=TimelineViewer.of(by),
-                                       agency_id=agency_id, channel=channel, types=type, before=before, limit=limit)
+                                       agency_id=agency_id, channel=channel, types=types, before=before,
+                                       limit=limit or TIMELINE_PAGE)
     # Serialized once: the page is already a checked TimelineRead, and checking 500 entries again costs.
     return Response(timeline.model_dump_json(), media_type="application/json")
 

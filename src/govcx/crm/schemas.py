@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from govcx.core.bounded import AwareDatetime, clean_text
 from govcx.core.pagination import CursorPage
@@ -114,9 +115,82 @@ class CaseEventRead(_Read):
     assignee_id: UUID | None
 
 
+class SlaState(StrEnum):
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"    # the last fifth of the SLA window
+    OVERDUE = "overdue"
+    MET = "met"              # done in time
+    BREACHED = "breached"    # done late
+
+
+class QueueStatus(StrEnum):
+    """Which cases a queue shows by status: the open ones (the default), the done ones, any, or one status."""
+
+    OPEN = "open"
+    DONE = "done"
+    ANY = "any"
+    NEW = CaseStatus.OPEN.value + "_only"  # "open" alone is taken by every open status
+    IN_PROGRESS = CaseStatus.IN_PROGRESS.value
+    WAITING_ON_CUSTOMER = CaseStatus.WAITING_ON_CUSTOMER.value
+    RESOLVED = CaseStatus.RESOLVED.value
+    CLOSED = CaseStatus.CLOSED.value
+
+    @property
+    def status(self) -> CaseStatus | None:
+        """The one case status this filter stands for, if it stands for one."""
+        if self is QueueStatus.NEW:
+            return CaseStatus.OPEN
+        return CaseStatus(self.value) if self.value in CaseStatus._value2member_map_ else None
+
+
+class QueueSort(StrEnum):
+    DUE = "due"
+    OPENED = "opened"
+    STATUS = "status"
+
+
+MINE = "me"
+UNASSIGNED = "none"
+
+
+def _blank_is_default(value: Any) -> Any:
+    # A filter form sends every field; one left at its first choice ("any") arrives empty.
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Blank = BeforeValidator(_blank_is_default)
+
+
+def _assignee(value: str) -> str:
+    if value not in ("", MINE, UNASSIGNED):
+        UUID(value)  # a ValueError names the field
+    return value
+
+
+class CaseQueueQuery(_Strict):
+    """What a case queue shows: filters (empty means any), a reference to find, the order and the page."""
+
+    assignee: Annotated[str, AfterValidator(_assignee), StringConstraints(max_length=36)] = ""
+    status: Annotated[QueueStatus, BeforeValidator(lambda v: v if v != "" else QueueStatus.ANY)] = QueueStatus.OPEN
+    sla: Annotated[SlaState | None, Blank] = None
+    department_id: Annotated[UUID | None, Blank] = None
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    sort: Annotated[QueueSort, Blank] = QueueSort.DUE
+    descending: bool = False
+    page: Annotated[int, Field(ge=1, le=10_000)] = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_for_blanks(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (k in ("sort", "page", "descending") and v in ("", None))}
+        return data
+
+
 class CaseRead(_Read):
     id: UUID
     token: UUID
+    reference: str | None = None  # what the person quotes and staff search by (the console's queue)
     person_id: UUID | None
     organization_id: UUID | None
     service_id: UUID

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping
+from typing import Any
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, case as when, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core import accounts
-from govcx.core.accounts import Scope
+from govcx.core.access import WORK_CASES
+from govcx.core.accounts import Scope, StaffAccount
 from govcx.core.auth import Actor, StaffMember, authorize
 from govcx.core.clock import Clock
 from govcx.core.db import get_or_404, unit_of_work
-from govcx.core.crypto import FieldCipher, Sealed
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
+from govcx.core.ids import new_id
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
 from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
 from govcx.crm.models import (
-    Case, CaseAnswer, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
+    Case, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
 )
 from govcx.core.timeline import TimelineQuery, TimelineViewer
 from govcx.core.timeline import entries as timeline_entries
@@ -30,7 +33,8 @@ from govcx.core.timeline import facts as timeline_facts
 from govcx.feedback.events import FollowUpNeeded
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
-from govcx.registry.models import Channel, DataAttribute, Sensitivity, Service
+from govcx.registry.models import Channel, Service
+from govcx.web.i18n import N_
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_ON_CUSTOMER)
 DUE_SOON_SHARE = 0.2  # the last fifth of the SLA window is "due soon"
@@ -69,8 +73,59 @@ def sla_state(case: Case, *, now: datetime) -> str:
         return "met" if done <= case.sla_due_at else "breached"
     if now > case.sla_due_at:
         return "overdue"
-    window = (case.sla_due_at - case.opened_at).total_seconds()
-    return "due_soon" if (case.sla_due_at - now).total_seconds() <= window * DUE_SOON_SHARE else "on_track"
+    due_soon = case.due_soon_at or due_soon_from(opened_at=case.opened_at, sla_due_at=case.sla_due_at)
+    return "due_soon" if now >= due_soon else "on_track"
+
+
+def due_soon_from(*, opened_at: datetime, sla_due_at: datetime) -> datetime:
+    """The moment a case enters the last fifth of its SLA window."""
+    return sla_due_at - (sla_due_at - opened_at) * DUE_SOON_SHARE
+
+
+def _sla_condition(state: schemas.SlaState, now: datetime) -> ColumnElement[bool]:
+    """`sla_state(case) == state`, said in SQL (the queue filters by it on both stores)."""
+    is_open = Case.status.in_(OPEN_STATUSES)
+    done = func.coalesce(Case.resolved_at, Case.updated_at)
+    return {
+        schemas.SlaState.OVERDUE: and_(is_open, Case.sla_due_at < now),
+        schemas.SlaState.DUE_SOON: and_(is_open, Case.sla_due_at >= now, Case.due_soon_at <= now),
+        schemas.SlaState.ON_TRACK: and_(is_open, Case.due_soon_at > now),
+        schemas.SlaState.MET: and_(Case.status.not_in(OPEN_STATUSES), done <= Case.sla_due_at),
+        schemas.SlaState.BREACHED: and_(Case.status.not_in(OPEN_STATUSES), done > Case.sla_due_at),
+    }[state]
+
+
+# References ------------------------------------------------------------------------------------
+
+REFERENCE_LENGTH = 10
+
+
+def reference_of(token: UUID) -> str:
+    """A case's reference from its token: the last ten hex digits, random in a UUIDv7 ('9C3E0A71F2')."""
+    return token.hex[-REFERENCE_LENGTH:].upper()
+
+
+def reference(case: Case) -> str:
+    """The case's reference as people quote it."""
+    return case.reference or reference_of(case.token)
+
+
+def _reference_condition(text: str) -> ColumnElement[bool] | None:
+    """The cases a quoted reference names: 4 to 10 of its hex digits from the start (any case, dashes and
+    spaces ignored), or the whole 32-digit token; None when it cannot be a reference."""
+    digits = text.strip().lstrip("#").replace("-", "").replace(" ", "").upper()
+    if any(c not in "0123456789ABCDEF" for c in digits):
+        return None
+    if len(digits) == 32:
+        return Case.token == UUID(digits)
+    if not 4 <= len(digits) <= REFERENCE_LENGTH:
+        return None
+    # References are upper-case hex of one length, which sorts alike in every collation: a prefix is a range.
+    return Case.reference.between(digits.ljust(REFERENCE_LENGTH, "0"), digits.ljust(REFERENCE_LENGTH, "F"))
+
+
+def is_reference(text: str) -> bool:
+    return _reference_condition(text) is not None
 
 
 # Routing ---------------------------------------------------------------------------------------
@@ -186,14 +241,16 @@ def open_case(
     department_id, rule_id = route(session=session, service=service, description=data.description,
                                    region_id=region_id)
     now = clock.now()
+    token = new_id()
     case = Case(
-        **({"id": case_id} if case_id is not None else {}), person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
+        **({"id": case_id} if case_id is not None else {}), token=token, reference=reference_of(token), person_id=data.person_id, organization_id=data.organization_id, service_id=service.id,
         description=data.description, lat=location.lat, lon=location.lon, address=location.address,
         region_id=region_id, channel=data.channel, is_complaint=data.is_complaint, status=CaseStatus.OPEN,
         agency_id=service.agency_id, department_id=department_id, priority=data.priority,
         filed_by_agency_id=agency_id, routing_rule_id=rule_id, opened_at=now,
         sla_due_at=now + timedelta(hours=service.sla_hours), updated_at=now, events=[],
     )
+    case.due_soon_at = due_soon_from(opened_at=case.opened_at, sla_due_at=case.sla_due_at)
     session.add(case)
     session.flush()
     _event(case, CaseEventKind.OPENED, agency_id=agency_id, staff_id=staff_id, at=now, status=CaseStatus.OPEN,
@@ -231,9 +288,9 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
     """Move a case to a new status, with the reason; only the owning agency may."""
     case = _owned_case(session, case_id, by)
     if case.status is CaseStatus.CLOSED:
-        raise Conflict("The case is closed; open a new case instead.")
+        raise Conflict(N_("The case is closed; open a new case instead."))
     if data.status is case.status:
-        raise Conflict(f"The case is already {case.status.value}.")
+        raise Conflict(N_("The case already has that status."))
     now = clock.now()
     previous = case.status
     case.status, case.status_reason, case.updated_at = data.status, data.reason, now
@@ -253,7 +310,7 @@ def change_status(*, session: Session, case_id: UUID, data: schemas.CaseStatusCh
         publish(session, NotificationRequested(
             person_id=case.person_id, template_key="case.updated",
             why_rule="You made this request; we tell you when its status changes.", why_data=("case.status",),
-            facts={"case_reference": str(case.token)[:8].upper(), "agency_name": agency.name,
+            facts={"case_reference": reference(case), "agency_name": agency.name,
                    "case_status": STATUS_WORDS[data.status]},
             dedup_key=f"case-status:{case.id}:{now.isoformat()}", sender_agency_id=case.agency_id,
         ))
@@ -274,13 +331,13 @@ def transfer(*, session: Session, case_id: UUID, data: schemas.CaseTransfer, by:
     """Hand a case to another agency or department; its history goes with it."""
     case = _owned_case(session, case_id, by)
     if case.status not in OPEN_STATUSES:
-        raise Conflict("Only an open case can be transferred.")
+        raise Conflict(N_("Only an open case can be transferred."))
     agency = registry.get_agency(session=session, agency_id=data.agency_id)
     if data.department_id is not None and registry.get_department(
             session=session, department_id=data.department_id).agency_id != agency.id:
-        raise Invalid("The department is not one of that agency's.")
+        raise Invalid(N_("The department is not one of that agency's."))
     if (agency.id, data.department_id) == (case.agency_id, case.department_id):
-        raise Conflict("The case is already there.")
+        raise Conflict(N_("The case is already there."))
     now = clock.now()
     _event(case, CaseEventKind.TRANSFER, agency_id=case.agency_id, staff_id=_staff_id(by), at=now,
            reason=data.reason, to_agency_id=agency.id, to_department_id=data.department_id)
@@ -291,19 +348,42 @@ def transfer(*, session: Session, case_id: UUID, data: schemas.CaseTransfer, by:
     return case
 
 
+ASSIGNEE_NOT_ELIGIBLE = N_("Assign the case to someone who can work it: an active member of the owning agency's "
+                           "staff whose role works cases.")
+
+
+def can_work_cases(account: StaffAccount, *, agency_id: UUID) -> bool:
+    """Whether a staff account can work the cases of `agency_id`: active, of that agency, a role that works cases."""
+    return account.is_active and account.agency_id == agency_id and WORK_CASES.allows(account)
+
+
+def eligible_assignees(*, session: Session, agency_id: UUID) -> list[StaffAccount]:
+    """The staff an agency's cases can be given to: those who can open and work them, by name."""
+    return [a for a in accounts.list_staff(session=session, agency_id=agency_id)
+            if can_work_cases(a, agency_id=agency_id)]
+
+
 def assign(*, session: Session, case_id: UUID, data: schemas.CaseAssignment, by: Actor, clock: Clock) -> Case:
-    """Give a case to a member of the owning agency's staff (or to nobody)."""
+    """Give a case to a member of the owning agency's staff who can work it (or to nobody)."""
     case = _owned_case(session, case_id, by)
     if data.assignee_id is not None:
         account = accounts.get_staff(session=session, staff_id=data.assignee_id)
-        if account is None or not account.is_active or account.agency_id != case.agency_id:
-            raise Invalid("Assign the case to an active member of the owning agency's staff.")
+        if account is None or not can_work_cases(account, agency_id=case.agency_id):
+            raise Invalid(ASSIGNEE_NOT_ELIGIBLE)
     now = clock.now()
     case.assignee_id, case.updated_at = data.assignee_id, now
     _event(case, CaseEventKind.ASSIGNMENT, agency_id=case.agency_id, staff_id=_staff_id(by), at=now,
            assignee_id=data.assignee_id)
     session.flush()
     return case
+
+
+def staff_names(*, session: Session, ids: Iterable[UUID | None]) -> dict[UUID, str]:
+    """The names of the staff accounts a case's history mentions, whichever agency they work for now."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(StaffAccount.id, StaffAccount.name).where(StaffAccount.id.in_(wanted))).all())
 
 
 def list_cases(
@@ -478,6 +558,93 @@ def case_queue(*, session: Session, agency_id: UUID, department_id: UUID | None,
     return list(session.scalars(stmt.order_by(Case.sla_due_at, Case.id).limit(limit)))
 
 
+QUEUE_SORTS = {
+    schemas.QueueSort.DUE: (Case.sla_due_at,),
+    schemas.QueueSort.OPENED: (Case.opened_at,),
+    # Statuses sort in the order a case moves through them, not alphabetically.
+    schemas.QueueSort.STATUS: (when(*((Case.status == s, i) for i, s in enumerate(CaseStatus))), Case.sla_due_at),
+}
+
+
+def _queue_statement(*, agency_id: UUID, query: schemas.CaseQueueQuery, me: UUID, now: datetime) -> Select[Any]:
+    stmt = select(Case).where(Case.agency_id == agency_id)
+    if query.department_id is not None:
+        stmt = stmt.where(Case.department_id == query.department_id)
+    if query.status == schemas.QueueStatus.OPEN:
+        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+    elif query.status == schemas.QueueStatus.DONE:
+        stmt = stmt.where(Case.status.not_in(OPEN_STATUSES))
+    elif query.status.status is not None:
+        stmt = stmt.where(Case.status == query.status.status)
+    if query.assignee == schemas.MINE:
+        stmt = stmt.where(Case.assignee_id == me)
+    elif query.assignee == schemas.UNASSIGNED:
+        stmt = stmt.where(Case.assignee_id.is_(None))
+    elif query.assignee:
+        stmt = stmt.where(Case.assignee_id == UUID(query.assignee))
+    if query.sla is not None:
+        stmt = stmt.where(_sla_condition(query.sla, now))
+    if query.reference:
+        condition = _reference_condition(query.reference)
+        if condition is None:
+            raise Invalid(N_("Enter a case reference: at least 4 of its letters and digits, such as 9C3E0A71F2."))
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def _count(session: Session, stmt: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def queue(
+    *, session: Session, agency_id: UUID, query: schemas.CaseQueueQuery, me: UUID, now: datetime, per_page: int = 25,
+) -> tuple[list[Case], int]:
+    """Return one page of an agency's cases, filtered, searched and sorted as asked, and how many match."""
+    stmt = _queue_statement(agency_id=agency_id, query=query, me=me, now=now)
+    keys = QUEUE_SORTS[query.sort]
+    order = [k.desc() for k in keys] if query.descending else list(keys)
+    rows = session.scalars(stmt.order_by(*order, Case.id).offset((query.page - 1) * per_page).limit(per_page))
+    return list(rows), _count(session, stmt)
+
+
+def sla_counts(*, session: Session, agency_id: UUID, query: schemas.CaseQueueQuery, me: UUID, now: datetime
+               ) -> dict[str, int]:
+    """How many of the open cases the other filters pick are overdue, due soon and on track."""
+    if query.status in (schemas.QueueStatus.DONE, schemas.QueueStatus.RESOLVED, schemas.QueueStatus.CLOSED):
+        return {}
+    counts = {}
+    for state in (schemas.SlaState.OVERDUE, schemas.SlaState.DUE_SOON, schemas.SlaState.ON_TRACK):
+        each = query.model_copy(update={"sla": state})
+        counts[state.value] = _count(session, _queue_statement(agency_id=agency_id, query=each, me=me, now=now))
+    return counts
+
+
+@dataclass(frozen=True)
+class MyWork:
+    """A member of staff's own open cases, those due soon and those past due (each soonest due first), counted."""
+
+    open: list[Case]
+    due_soon: list[Case]
+    overdue: list[Case]
+    counts: dict[str, int]
+
+
+def my_work(*, session: Session, agency_id: UUID, me: UUID, now: datetime, limit: int = 10) -> MyWork:
+    """A member of staff's own work: their open cases, those due soon and those past due, with counts."""
+    lists = {}
+    for name, sla in (("open", None), ("due_soon", schemas.SlaState.DUE_SOON), ("overdue", schemas.SlaState.OVERDUE)):
+        query = schemas.CaseQueueQuery(assignee=schemas.MINE, status=schemas.QueueStatus.OPEN, sla=sla)
+        lists[name] = queue(session=session, agency_id=agency_id, query=query, me=me, now=now, per_page=limit)
+    return MyWork(**{name: rows for name, (rows, _total) in lists.items()},
+                          counts={name: total for name, (_rows, total) in lists.items()})
+
+
+def recent_contacts(*, session: Session, staff_id: UUID, limit: int = 10) -> list[Interaction]:
+    """The contacts a member of staff recorded, newest first."""
+    return list(session.scalars(select(Interaction).where(Interaction.staff_id == staff_id)
+                                .order_by(Interaction.started_at.desc(), Interaction.id.desc()).limit(limit)))
+
+
 def person_timeline(
     *, session: Session, person_id: UUID, viewer: TimelineViewer, agency_id: UUID | None = None,
     channel: Channel | None = None, types: list[str] | None = None, before: datetime | None = None,
@@ -539,6 +706,10 @@ def import_history(
     if unknown:
         persons.update(session.execute(select(Case.id, Case.person_id).where(Case.id.in_(unknown))).all())
     case_events = [e if "person_id" in e else {**e, "person_id": persons.get(e["case_id"])} for e in case_events]
+    cases = [c if c.get("due_soon_at") else {**c, "due_soon_at": due_soon_from(
+        opened_at=c["opened_at"], sla_due_at=c["sla_due_at"])} for c in cases]
+    cases = [c if c.get("reference") else {**c, "token": (token := c.get("token") or new_id()),
+                                           "reference": reference_of(token)} for c in cases]
     for model, rows in ((Case, cases), (CaseEvent, case_events), (Interaction, interactions),
                         (RepeatAsk, repeat_asks)):
         if rows:

@@ -173,10 +173,7 @@ def choose_my_language(
 # Staff -----------------------------------------------------------------------------------------
 
 
-@router.get("/staff")
-def staff_home(request: Request, staff: CurrentStaff, session: SessionDep) -> Response:
-    agency = service.get_agency(session=session, agency_id=staff.agency_id).name if staff.agency_id else ""
-    return render(request, "registry/staff_home.html", {"staff": staff, "agency": agency})
+# The console's home (/staff) is the CRM's: it shows the member's own cases and contacts (crm/pages.py).
 
 
 @router.get("/staff/persons")

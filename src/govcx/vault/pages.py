@@ -20,7 +20,6 @@ from govcx.core.deps import CipherDep, ClockDep, SessionDep, SettingsDep
 from govcx.core.errors import NotFound
 from govcx.crm import schemas as crm_schemas
 from govcx.crm import applications as crm_applications
-from govcx.crm import service as crm
 from govcx.registry.models import DataAttribute, SubjectKind
 from govcx.vault import schemas, service
 from govcx.web import plain

@@ -17,11 +17,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from govcx.core.accounts import Scope
+from govcx.core import access
 from govcx.core.auth import Citizen, OptionalCitizen, OptionalStaff, StaffMember
 from govcx.core.deps import SessionDep
 from govcx.registry import service as registry
 from govcx.web import csrf, i18n
+from govcx.web.i18n import gettext as _
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_URL = "/static/"
@@ -41,6 +42,8 @@ _env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # ty
 
 
 _env.globals["static"] = lambda path: STATIC_URL + path
+# Pages offer a link or a form by the same `Access` the target checks: `viewer.may(access.WORK_CASES)`.
+_env.globals["access"] = access
 _env.globals["current_language"] = i18n.current_language
 _env.globals["languages"] = i18n.LANGUAGES
 _env.filters["date"] = i18n.format_date
@@ -75,7 +78,11 @@ class Viewer:
 
     @property
     def sees_cx(self) -> bool:
-        return self.staff is not None and Scope.CX_READ in self.staff.scopes
+        return access.SEE_CX.allows(self.staff)
+
+    def may(self, needs: access.Access) -> bool:
+        """Whether this viewer may use what `needs` guards (pages show a link or a form by it)."""
+        return needs.allows(self.staff)
 
 
 UNKNOWN = Viewer(known=False)
@@ -128,31 +135,35 @@ def viewer_of(request: Request) -> Viewer:
 
 
 def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]]:
-    """Return the primary links and the account links this viewer may use."""
-    public = [("Services", "/services"), ("Data catalogue", "/data-catalogue")]
+    """Return the primary links and the account links this viewer may use, in the reader's language.
+
+    Each staff link is offered by the same `Access` its page checks, so no link leads to a refusal.
+    """
+    public = [(_("Services"), "/services"), (_("Data catalogue"), "/data-catalogue")]
     if viewer.staff is not None:
-        primary = [("Staff console", "/staff"), ("Find a person", "/staff/persons")]
-        if viewer.staff.agency_id is not None:
-            primary.append(("Case queue", "/staff/cases"))
-        if viewer.sees_cx:
-            primary.append(("Regions", "/cx/regions"))
-            primary.append(("Feedback", "/cx/feedback"))
-        if Scope.LEGAL_BASIS_ADMIN in viewer.staff.scopes:
-            primary.append(("Legal bases", "/admin/legal-bases"))
-        if Scope.STAFF_MANAGE in viewer.staff.scopes:  # admin.service.can_administer: what /admin checks
-            primary.append(("Administration", "/admin"))
+        offered = [
+            (None, _("Staff console"), "/staff"),
+            (access.FIND_PERSONS, _("Find a person"), "/staff/persons"),
+            (access.WORK_CASES, _("Case queue"), "/staff/cases"),
+            (access.SEE_CX, _("Regions"), "/cx/regions"),
+            (access.SEE_CX, _("Feedback"), "/cx/feedback"),
+            (access.KEEP_LEGAL_BASES, _("Legal bases"), "/admin/legal-bases"),
+            (access.ADMINISTER, _("Administration"), "/admin"),
+        ]
+        primary = [(label, href) for needs, label, href in offered if needs is None or needs.allows(viewer.staff)]
         primary += public
     elif viewer.citizen is not None:
-        primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),
-                   ("My consents", "/me/consents"), ("Who used my data", "/me/access-log"), ("Inbox", "/me/inbox"),
-                   ("Recommendations", "/me/recommendations"), *public]
+        primary = [(_("Home"), "/"), (_("My details"), "/me"), (_("My requests"), "/me/cases"),
+                   (_("My data"), "/me/data"), (_("My consents"), "/me/consents"),
+                   (_("Who used my data"), "/me/access-log"), (_("Inbox"), "/me/inbox"),
+                   (_("Recommendations"), "/me/recommendations"), *public]
     else:
-        primary = [("Home", "/"), *public]
+        primary = [(_("Home"), "/"), *public]
     account = [] if viewer.signed_in or not viewer.known else [
-        ("Citizen sign-in", "/citizen/sign-in"), ("Staff sign-in", "/sign-in"),
+        (_("Citizen sign-in"), "/citizen/sign-in"), (_("Staff sign-in"), "/sign-in"),
     ]
     # The longest matching link is the current one, so /staff/persons does not also light /staff.
-    hrefs = [href for _, href in primary + account]
+    hrefs = [href for _label, href in primary + account]
     matches = [h for h in hrefs if path == h or (h != "/" and path.startswith(h + "/"))]
     current = max(matches, key=len, default=None)
     return (
