@@ -18,7 +18,7 @@ from govcx.core.crypto import FieldCipher, Sealed
 from govcx.core.errors import Invalid, NotFound
 from govcx.crm import schemas
 from govcx.crm.models import Case, CaseAnswer
-from govcx.crm.service import open_case
+from govcx.crm import service as crm_service
 from govcx.registry import service as registry
 from govcx.registry.models import Channel, DataAttribute, Sensitivity
 from govcx.vault import schemas as vault_schemas
@@ -82,7 +82,7 @@ def file_application(
     if fields:
         raise AnswersInvalid(f"Some answers cannot be filed: {', '.join(sorted(fields))}.", fields)
     description = f"Application: {service.name}" + (f"\n\n{message}" if message else "")
-    case = open_case(session=session, agency_id=service.agency_id, staff_id=None, clock=clock,
+    case = crm_service.open_case(session=session, agency_id=service.agency_id, staff_id=None, clock=clock,
                      data=schemas.CaseCreate(person_id=person_id, service_id=service.id, description=description,
                                              channel=channel))
     for position, key in enumerate(form):
@@ -130,7 +130,7 @@ def request_correction(
     service = registry.data_questions_service(session=session, agency_id=attribute.source_agency_id, clock=clock)
     description = f"Correction request: {attribute.name} (version {fact.version})" + (
         f"\n\n{data.explanation}" if data.explanation else "")
-    case = open_case(session=session, agency_id=service.agency_id, staff_id=None, clock=clock,
+    case = crm_service.open_case(session=session, agency_id=service.agency_id, staff_id=None, clock=clock,
                      data=schemas.CaseCreate(person_id=person_id, service_id=service.id, description=description))
     session.add(CaseAnswer(case_id=case.id, position=0, attribute_key=attribute.key, fact_id=None, source_name="",
                            **_store_answer(cipher, attribute, case.id, attribute.key, data.proposed_value)))
