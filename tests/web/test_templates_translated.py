@@ -11,20 +11,6 @@ import pytest
 
 from govcx.web.templating import TEMPLATES_DIR, templates
 
-# Templates other helpers convert in this same session, on their own branches; the lead empties this
-# set when the branches are merged, and from then on every template is checked.
-OWNED_ELSEWHERE_THIS_SESSION = {
-    "consent/_law_changes.html", "consent/_legal_basis_fields.html", "consent/admin_legal_bases.html",
-    "consent/admin_legal_basis.html", "consent/my_consents.html", "consent/my_laws.html",
-    "crm/_cases_table.html", "crm/_timeline.html", "crm/case.html", "crm/my_cases.html", "crm/queue.html",
-    "crm/timeline.html",
-    "exchange/my_access_log.html",
-    "vault/my_data.html",
-    "feedback/_macros.html", "feedback/comments.html", "feedback/dashboard.html", "feedback/export.html",
-    "feedback/follow_ups.html",
-    "registry/person.html", "registry/persons.html", "registry/services.html", "registry/staff_home.html",
-    "notify/_recommendations.html", "notify/recommendations.html", "notify/staff_person.html",
-}
 # Attributes a person reads or hears (screen readers announce labels and alternative text).
 READ_ATTRIBUTES = {"title", "alt", "aria-label", "placeholder", "aria-description", "aria-roledescription"}
 # Words that are the same in every language: the product's name.
@@ -32,7 +18,9 @@ UNTRANSLATED = {"govcx"}
 HOLE = "\x1f"  # where a Jinja expression or statement was: its output is not the template's own text
 LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 # Markup that macros write outside a tag (class names, attribute fragments): not words anyone reads.
-MARKUP = re.compile(r'^[a-z][a-z0-9_]*(-{1,2}[a-z0-9_]+)+$|["=]|^-')
+# Boolean attributes a macro writes into a tag, and addresses shown as themselves, are not words either.
+MARKUP = re.compile(r'^[a-z][a-z0-9_]*(-{1,2}[a-z0-9_]+)+$|["=]|^-'
+                    r'|^(selected|checked|disabled|required|hidden|readonly|multiple)$|^/[\w./-]*$|^https?://\S+$')
 
 
 def template_text(source: str) -> str:
@@ -98,7 +86,7 @@ def untranslated(source: str) -> list[str]:
 TEMPLATES = sorted(p.relative_to(TEMPLATES_DIR).as_posix() for p in TEMPLATES_DIR.rglob("*.html"))
 
 
-@pytest.mark.parametrize("name", [t for t in TEMPLATES if t not in OWNED_ELSEWHERE_THIS_SESSION])
+@pytest.mark.parametrize("name", TEMPLATES)
 def test_the_template_has_no_visible_text_outside_the_catalogue(name: str) -> None:
     source = (TEMPLATES_DIR / name).read_text(encoding="utf-8")
     assert untranslated(source) == [], f"{name} shows text that is not marked for translation"
@@ -120,7 +108,5 @@ def test_the_check_finds_text_titles_labels_and_button_values_and_ignores_what_i
     ]
 
 
-def test_every_template_is_checked_or_named_as_converted_elsewhere() -> None:
-    # A name in the set that matches no template is a typo that would silently skip nothing.
-    assert OWNED_ELSEWHERE_THIS_SESSION <= set(TEMPLATES), OWNED_ELSEWHERE_THIS_SESSION - set(TEMPLATES)
-    assert Path(TEMPLATES_DIR / "base.html").name in {Path(t).name for t in TEMPLATES}
+def test_every_template_is_checked() -> None:
+    assert len(TEMPLATES) > 40 and "base.html" in TEMPLATES and "crm/queue.html" in TEMPLATES

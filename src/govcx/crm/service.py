@@ -20,6 +20,7 @@ from govcx.core.clock import Clock
 from govcx.core.db import get_or_404, unit_of_work
 from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
+from govcx.core.messages import N_
 from govcx.core.ids import new_id
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
@@ -34,7 +35,6 @@ from govcx.feedback.events import FollowUpNeeded
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
 from govcx.registry.models import Channel, Service
-from govcx.web.i18n import N_
 
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_ON_CUSTOMER)
 DUE_SOON_SHARE = 0.2  # the last fifth of the SLA window is "due soon"

@@ -30,6 +30,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from govcx.core.messages import N_ as N_  # re-exported: pages mark their constants with it
+
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -103,10 +105,6 @@ def pgettext(context: str, message: str) -> str:
 
 _ = gettext
 
-
-def N_(message: str) -> str:
-    """Mark `message` for the catalogue without translating it yet (a module constant)."""
-    return message
 
 
 def choose_language(*, cookie: str | None, preference: str | None, accept_language: str | None) -> str:
