@@ -40,6 +40,7 @@ class Scope(StrEnum):
     FEEDBACK_WRITE = "feedback:write"  # surveys, invitations, follow-up rules and follow-ups
     NOTIFY_SEND = "notify:send"  # send people messages through their chosen channels
     NOTIFY_ADMIN = "notify:admin"  # keep message templates and recommendation rules
+    EVENTS_WRITE = "events:write"  # send touchpoint events (a key a public web form may carry: it can only add)
 
 
 class Role(StrEnum):
