@@ -50,6 +50,7 @@ from govcx.exchange import witness as audit_witness
 from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
 from govcx.journeys.router import router as journeys_router
+from govcx.journeys.pages import router as journeys_pages
 from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
 from govcx.vault.pages import router as vault_pages
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(exchange_pages)
     app.include_router(feedback_pages)
     app.include_router(notify_pages)
+    app.include_router(journeys_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(

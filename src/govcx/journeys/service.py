@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import authorize
 from govcx.core.clock import Clock
@@ -319,6 +320,16 @@ def update_touchpoint(*, session: Session, key: str, touchpoint: str, data: Any,
         _bump_map(session, journey, changed_by=changed_by, at=clock.now())
     session.flush()
     return journey
+
+
+def owner_names(*, session: Session, ids: set[UUID]) -> dict[UUID, str]:
+    """The names of the staff members who own touchpoints."""
+    out = {}
+    for staff_id in ids:
+        account = accounts.get_staff(session=session, staff_id=staff_id)
+        if account is not None:
+            out[staff_id] = account.name
+    return out
 
 
 def journey_map_versions(*, session: Session, journey_id: UUID) -> Sequence[JourneyMapVersion]:
