@@ -12,18 +12,24 @@ from uuid import UUID
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import authorize
 from govcx.core.clock import Clock
+from govcx.core.db import unit_of_work
+from govcx.core.events import publish
 from govcx.core.errors import Conflict, Invalid, NotFound, ProblemError
 from govcx.core.ids import new_id
+from govcx.crm.events import CaseOpened, CaseStatusChanged, InteractionRecorded
 from govcx.journeys import instances, lifeevents
+from govcx.journeys.events import TouchpointEventsRecorded
 from govcx.journeys.lifeevents import LifeEventDefinition
 from govcx.journeys.models import (
+    ActivityKind,
     EventType,
+    JourneyActivity,
     JourneyMap,
     JourneyMapVersion,
     JourneyStage,
@@ -518,6 +524,10 @@ def ingest(*, session: Session, agency_id: UUID, events_in: list[Any], clock: Cl
     instances.apply_touchpoint_events(session=session, journeys={j.id: j for j in journeys.values()},
                                       rows=[r for r in rows if r["person_id"] is not None], clock=clock,
                                       inactivity=inactivity)
+    if inserted:
+        publish(session, TouchpointEventsRecorded(
+            agency_id=agency_id, person_ids=tuple({r["person_id"] for r in rows if r["person_id"] is not None}),
+            journeys=tuple(sorted({j.key for j in journeys.values() if j.id in {r["journey_id"] for r in rows}}))))
     return IngestResult(accepted=inserted, duplicates=duplicates, errors=errors)
 
 
@@ -601,3 +611,85 @@ def _link_visitors(session: Session, *, agency_id: UUID, links: dict[str, UUID],
         table.c.agency_id == agency_id, table.c.visitor_id == bindparam("v"), table.c.person_id.is_(None),
     ).values(person_id=bindparam("p")).execution_options(synchronize_session=False),
         [{"v": v, "p": p} for v, p in fresh.items()])
+
+
+# What the CRM tells journeys (durable handlers, subscribed in app.py) -------------------------------
+
+
+def record_activities(*, session: Session, rows: list[dict[str, Any]], clock: Clock) -> int:
+    """Keep contacts and cases of people for their journeys, once per `ref`; move their journeys on; return how many were new.
+
+    Each row: ref, kind, person_id, agency_id, service_id, channel, started_at, ended_at. The demo
+    loads its history through here in bulk; the CRM's events come one at a time.
+    """
+    if not rows:
+        return 0
+    table = JourneyActivity.__table__
+    known = set(session.scalars(select(JourneyActivity.ref).where(JourneyActivity.ref.in_([r["ref"] for r in rows]))))
+    fresh = [{"id": new_id(), **r} for r in rows if r["ref"] not in known]
+    if fresh:
+        _insert_ignoring_duplicates(session, table, fresh, ("ref",))
+    _advance_from_activities(session, fresh, clock)
+    return len(fresh)
+
+
+def _advance_from_activities(session: Session, rows: list[dict[str, Any]], clock: Clock) -> None:
+    touches = []
+    for row in rows:
+        if row.get("service_id") is None:
+            continue
+        for life_event_id in instances.life_events_of_service(session=session, service_id=row["service_id"]):
+            done = row["kind"] == ActivityKind.CASE.value and row.get("ended_at") is not None
+            touches.append(instances.Touch(person_id=row["person_id"], life_event_id=life_event_id,
+                                           at=row.get("ended_at") or row["started_at"], service_id=row["service_id"],
+                                           agency_id=row["agency_id"], done=done))
+    instances.advance(session=session, touches=touches, clock=clock)
+
+
+def on_case_opened(event: CaseOpened, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Start the waiting time of a person's case (idempotent: a case is kept once)."""
+    if event.person_id is None:
+        return
+    with unit_of_work(factory) as session:
+        record_activities(session=session, clock=clock, rows=[{
+            "ref": f"case:{event.case_id}", "kind": ActivityKind.CASE.value, "person_id": event.person_id,
+            "agency_id": event.agency_id, "service_id": event.service_id, "channel": None,
+            "started_at": clock.now(), "ended_at": None}])
+
+
+def on_case_status_changed(event: CaseStatusChanged, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """End a case's waiting time when it is resolved; the service is done for the person's journeys."""
+    if event.person_id is None or event.status not in ("resolved", "closed"):
+        return
+    with unit_of_work(factory) as session:
+        ref = f"case:{event.case_id}"
+        activity = session.scalar(select(JourneyActivity).where(JourneyActivity.ref == ref))
+        now = clock.now()
+        if activity is None:  # opened before journeys listened: its waiting is unknown, its end is not
+            record_activities(session=session, clock=clock, rows=[{
+                "ref": ref, "kind": ActivityKind.CASE.value, "person_id": event.person_id,
+                "agency_id": event.agency_id, "service_id": event.service_id, "channel": None,
+                "started_at": now, "ended_at": now}])
+            return
+        if activity.ended_at is not None:
+            return  # heard already
+        activity.ended_at = now
+        session.flush()
+        _advance_from_activities(session, [{"kind": activity.kind.value, "person_id": activity.person_id,
+                                            "agency_id": activity.agency_id, "service_id": activity.service_id,
+                                            "started_at": activity.started_at, "ended_at": now}], clock)
+
+
+def on_interaction_recorded(event: InteractionRecorded, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Keep a contact's handling time for the person's journeys (idempotent)."""
+    with unit_of_work(factory) as session:
+        record_activities(session=session, clock=clock, rows=[{
+            "ref": f"interaction:{event.interaction_id}", "kind": ActivityKind.CONTACT.value,
+            "person_id": event.person_id, "agency_id": event.agency_id, "service_id": event.service_id,
+            "channel": event.channel, "started_at": event.started_at, "ended_at": event.ended_at}])
+
+
+def close_lapsed_journeys(*, factory: sessionmaker[Session], clock: Clock, inactivity: timedelta) -> int:
+    """Mark every journey with no activity for `inactivity` as abandoned (a background job)."""
+    with unit_of_work(factory) as session:
+        return instances.mark_abandoned(session=session, now=clock.now(), inactivity=inactivity)
