@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import authorize
+from govcx.core.cache import RarelyChanging
 from govcx.core.clock import Clock
 from govcx.core.db import unit_of_work
 from govcx.core.events import publish
@@ -245,6 +246,7 @@ def touchpoint_key(service_code: str) -> str:
 
 def _bump_map(session: Session, journey: JourneyMap, *, changed_by: str, at: datetime) -> None:
     session.flush()
+    _JOURNEYS.forget(session)
     journey.version += 1
     journey.updated_at = at
     session.add(JourneyMapVersion(journey_id=journey.id, version=journey.version, snapshot=map_snapshot(journey),
@@ -475,7 +477,8 @@ def ingest(*, session: Session, agency_id: UUID, events_in: list[Any], clock: Cl
                 raw.get("id"), str) else None, tuple(problems)))
         else:
             checked.append((index, row))
-    journeys = _journey_index(session, {row["journey"] for _, row in checked})
+    journeys = _journey_index(session, {row["journey"] for _, row in checked},
+                              {(row["journey"], row["touchpoint"]) for _, row in checked if row["touchpoint"]})
     persons = _existing_persons(session, {row["person_id"] for _, row in checked if row["person_id"]})
     links = _visitor_links(session, agency_id, {row["visitor_id"] for _, row in checked
                                                 if row["visitor_id"] and not row["person_id"]})
@@ -543,20 +546,29 @@ class JourneyIndex:
     touchpoint_agencies: dict[UUID, UUID]      # id -> agency id
 
 
-def _journey_index(session: Session, keys: set[str]) -> dict[str, JourneyIndex]:
-    if not keys:
-        return {}
-    maps = session.execute(select(JourneyMap.id, JourneyMap.key, JourneyMap.life_event_id)
-                           .where(JourneyMap.key.in_(keys))).all()
+def _load_journey_index(session: Session) -> dict[str, JourneyIndex]:
+    maps = session.execute(select(JourneyMap.id, JourneyMap.key, JourneyMap.life_event_id)).all()
     points: dict[UUID, list[Any]] = {m.id: [] for m in maps}
     for row in session.execute(select(Touchpoint.journey_id, Touchpoint.id, Touchpoint.key, Touchpoint.service_id,
-                                      Touchpoint.agency_id).where(Touchpoint.journey_id.in_(points))):
+                                      Touchpoint.agency_id)):
         points[row.journey_id].append(row)
     return {m.key: JourneyIndex(id=m.id, key=m.key, life_event_id=m.life_event_id,
                                 touchpoints={t.key: t.id for t in points[m.id]},
                                 touchpoint_services={t.id: t.service_id for t in points[m.id]},
                                 touchpoint_agencies={t.id: t.agency_id for t in points[m.id]})
             for m in maps}
+
+
+# Every batch names journeys and touchpoints by key: read them once a while, not twice per batch.
+_JOURNEYS: RarelyChanging[str, JourneyIndex] = RarelyChanging(_load_journey_index)
+
+
+def _journey_index(session: Session, keys: set[str], touchpoints: set[tuple[str, str]]) -> dict[str, JourneyIndex]:
+    index = _JOURNEYS.get(session, keys)
+    if any(journey in index and point not in index[journey].touchpoints for journey, point in touchpoints):
+        _JOURNEYS.forget(session)  # a touchpoint added since, perhaps in another process
+        index = _JOURNEYS.get(session, keys)
+    return {key: index[key] for key in keys if key in index}
 
 
 def _existing_persons(session: Session, ids: set[UUID]) -> set[UUID]:
