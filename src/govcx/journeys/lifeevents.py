@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -34,7 +34,8 @@ class StageService(BaseModel):
     model_config = ConfigDict(extra="forbid")
     service: str = Field(pattern=SERVICE_CODE_PATTERN, max_length=64)
     agency: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,31}$")
-    depends_on: list[str] = Field(default_factory=list, max_length=20)
+    depends_on: list[Annotated[str, Field(pattern=SERVICE_CODE_PATTERN, max_length=64)]] = Field(
+        default_factory=list, max_length=20)
 
 
 class Stage(BaseModel):

@@ -31,7 +31,7 @@ def _who(actor: Any) -> str:
 @router.post("/events", response_model=schemas.EventBatchResult, operation_id="record_touchpoint_events",
              responses=problem_responses(413),
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": schemas.EventBatch.model_json_schema(ref_template="#/components/schemas/{model}")}}}})
+                 "schema": schemas.EventBatch.inline_schema()}}}})
 async def record_events(request: Request, session: SessionDep, clock: ClockDep, settings: SettingsDep,
                         presented: Annotated[str | None, Depends(_key_header)]) -> schemas.EventBatchResult:
     """Record a batch of up to 10,000 touchpoint events; a retried batch never duplicates, each bad event is

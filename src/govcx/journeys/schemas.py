@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from govcx.journeys.lifeevents import KEY_PATTERN, Names, Stage, Texts, Trigger
-from govcx.journeys.models import InstanceStatus
+from govcx.journeys.models import EventType, InstanceStatus
 from govcx.registry.models import Channel
 
 
@@ -129,15 +129,34 @@ class TouchpointEventIn(BaseModel):
     id: str = Field(min_length=1, max_length=100, description="The client's event id; a retry sends the same.")
     person_id: UUID | None = None
     visitor_id: str | None = Field(default=None, max_length=100, description="A pseudonymous visitor id.")
-    journey: str
-    touchpoint: str | None = None
-    type: str = Field(description="view, start, step, submit, complete, abandon or error")
+    journey: str = Field(max_length=64, description="The journey map's key.")
+    touchpoint: str | None = Field(default=None, max_length=64, description="A touchpoint key of the journey.")
+    type: EventType
     at: datetime
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
 class EventBatch(BaseModel):
-    events: list[TouchpointEventIn] = Field(max_length=10_000)
+    key: str | None = Field(default=None, max_length=200, description="The API key, for a beacon that cannot "
+                            "set the X-API-Key header.")
+    events: list[TouchpointEventIn] = Field(min_length=1, max_length=10_000)
+
+    @classmethod
+    def inline_schema(cls) -> dict[str, Any]:
+        """The batch's JSON schema with its definitions written in place (the route reads the body itself)."""
+        schema = cls.model_json_schema()
+        definitions = schema.pop("$defs", {})
+
+        def inline(node: Any) -> Any:
+            if isinstance(node, dict):
+                if "$ref" in node:
+                    return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+                return {k: inline(v) for k, v in node.items()}
+            if isinstance(node, list):
+                return [inline(v) for v in node]
+            return node
+
+        return inline(schema)
 
 
 class InstanceRead(BaseModel):
