@@ -163,3 +163,20 @@ def test_a_journey_appears_on_the_person_timeline_for_those_who_took_part(app, u
             agency_id=c.agencies["TAX"]), types=frozenset({"journey"})))
     assert [e.title for e in mine] == ["Started: Having a child"]
     assert len(pop) == 1 and tax == []
+
+
+def test_a_touchpoint_card_carries_the_trust_of_the_a11_answers_linked_to_it(uow, clock, country):
+    from tests.factories import feedback as feedback_factories
+
+    with uow() as session:
+        survey = feedback_factories.survey(session, clock, country.soc.id, provider="the Social Insurance Board")
+        for n in range(5):
+            # Four of five agree with the trust statement (4 or 5 on the 1-5 scale); one disagrees.
+            feedback_factories.response(session, clock, survey, {"trust": 5 if n < 4 else 1}, touchpoint="soc-child")
+        for n in range(2):  # two answers are too few to show
+            feedback_factories.response(session, clock, survey, {"trust": 5}, touchpoint="soc-parental")
+    with uow() as session:
+        journey = service.get_journey_map(session=session, key="having-a-child")
+        steps = {s.key: s for s in analytics.funnel(session=session, journey=journey, threshold=5).touchpoints}
+    assert steps["soc-child"].trust == 0.8
+    assert steps["soc-parental"].trust is None

@@ -69,3 +69,18 @@ def test_a_newer_file_version_updates_a_life_event_as_a_new_version_but_never_an
         assert [v.version for v in versions] == [2, 1]
         assert versions[1].name_en == "Having a child"
         assert session.scalar(select(func.count()).select_from(LifeEvent)) == len(newer.life_events)
+
+
+def test_govcx_journeys_load_loads_the_life_events_once(tmp_path):
+    from typer.testing import CliRunner
+
+    from govcx.cli import app
+
+    env = {"GOVCX_DATA_DIR": str(tmp_path), "GOVCX_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    first = runner.invoke(app, ["journeys", "load"], env=env)
+    again = runner.invoke(app, ["journeys", "load"], env=env)
+    n = len(lifeevents.shipped().life_events)
+    assert first.exit_code == 0 and f"{n} added, 0 updated" in first.output
+    assert again.exit_code == 0 and f"0 added, 0 updated, {n} unchanged" in again.output

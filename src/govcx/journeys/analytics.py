@@ -26,6 +26,7 @@ from govcx.journeys.models import (
     Touchpoint,
     TouchpointEvent,
 )
+from govcx.feedback import service as feedback_service
 from govcx.registry import service as registry_service
 from govcx.registry.models import Channel
 
@@ -134,7 +135,7 @@ def funnel(*, session: Session, journey: JourneyMap, threshold: int) -> Funnel:
             first = min(at for h in by_point.values() for _, at in h)
             end = min(at for p in last_points for k, at in by_point[p] if k in _DONE)
             completion_days.append((end - first).total_seconds())
-    trust = _trust_by_touchpoint(session, journey)
+    trust = _trust_by_touchpoint(session, journey, threshold)
     stage_names = {s.id: s for s in journey.stages}
     steps = [FunnelStep(key=t.key, name=t.name, stage=stage_names[t.stage_id].key,
                         median_minutes=round(statistics.median(minutes[t.id]), 1)
@@ -153,14 +154,10 @@ def funnel(*, session: Session, journey: JourneyMap, threshold: int) -> Funnel:
                   stages=stages, touchpoints=steps, bottleneck=bottleneck)
 
 
-def _trust_by_touchpoint(session: Session, journey: JourneyMap) -> dict[str, float]:
+def _trust_by_touchpoint(session: Session, journey: JourneyMap, threshold: int) -> dict[str, float]:
     """Share of A-11 answers linked to each touchpoint (by key) that trust the service, from feedback."""
-    from govcx.feedback import service as feedback_service
-
-    reader = getattr(feedback_service, "trust_by_touchpoint", None)
-    if reader is None:
-        return {}
-    return reader(session=session, touchpoints=[t.key for t in journey.touchpoints])
+    return feedback_service.trust_by_touchpoint(session=session, touchpoints=[t.key for t in journey.touchpoints],
+                                                threshold=threshold)
 
 
 # Time tax ----------------------------------------------------------------------------------------
