@@ -180,3 +180,33 @@ def test_a_touchpoint_card_carries_the_trust_of_the_a11_answers_linked_to_it(uow
         steps = {s.key: s for s in analytics.funnel(session=session, journey=journey, threshold=5).touchpoints}
     assert steps["soc-child"].trust == 0.8
     assert steps["soc-parental"].trust is None
+
+
+def test_repeat_asks_during_a_journey_are_counted_but_not_those_for_other_services(
+        app, uow, clock, cipher, country):
+    c = country.catalogue
+    clock.set(DAY1 + timedelta(days=3))
+    with uow() as session:
+        people = [factories.person(session, clock, cipher, family_name="Lopez").id for _ in range(3)]
+    clock.set(DAY1 + timedelta(days=1))
+    for k, p in enumerate(people):
+        _ingest(uow, clock, c.agencies["POP"], [_ev(f"r{k}", p, "pop-birth", "start", DAY1)])
+        _ask(uow, clock, c, p, "SOC-CHILD")        # during the journey, for one of its services: counted
+        _ask(uow, clock, c, p, "TAX-RETURN")       # another life event's service: not counted
+    with uow() as session:
+        life_event = service.get_life_event(session=session, key="having-a-child")
+        shown = analytics.repeat_asks(session=session, life_event=life_event, threshold=3, now=clock.now())
+        withheld = analytics.repeat_asks(session=session, life_event=life_event, threshold=4, now=clock.now())
+    assert (shown.asks, shown.people) == (3, 3)
+    assert [(s.service, s.asks) for s in shown.services] == [("Apply for child benefit", 3)]
+    assert withheld.asks is None and withheld.services == []
+
+
+def _ask(uow, clock, c, person_id, service_code):
+    agency = service_code.split("-")[0]
+    with uow() as session:
+        crm_service.record_interaction(session=session, by=system_of(c.agencies[agency]), clock=clock,
+                                       data=crm_schemas.InteractionCreate(
+                                           person_id=person_id, service_id=c.services[service_code],
+                                           channel=Channel.PHONE, started_at=clock.now(), outcome=Outcome.RESOLVED,
+                                           values_given={"family_name": "Lopez"}))

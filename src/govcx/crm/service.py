@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
 
@@ -430,6 +430,16 @@ def repeat_asks_by_service(*, session: Session, since: datetime | None = None) -
         counts.append(schemas.RepeatAskCount(service_id=service_id, count=count,
                                              service_name=names.get(service_id, "No service named")))
     return sorted(counts, key=lambda c: (-c.count, c.service_name))
+
+
+def repeat_asks_of(*, session: Session, person_ids: Collection[UUID],
+                   service_ids: Collection[UUID]) -> list[tuple[UUID, UUID, datetime]]:
+    """Each repeat ask of these people about these services: (person, service, when)."""
+    if not person_ids or not service_ids:
+        return []
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(RepeatAsk.person_id, RepeatAsk.service_id, RepeatAsk.at).where(
+            RepeatAsk.person_id.in_(list(person_ids)), RepeatAsk.service_id.in_(list(service_ids))))]
 
 
 # Timeline ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from govcx.journeys.models import (
     Touchpoint,
     TouchpointEvent,
 )
+from govcx.crm import service as crm_service
 from govcx.feedback import service as feedback_service
 from govcx.registry import service as registry_service
 from govcx.registry.models import Channel
@@ -186,11 +187,9 @@ class TimeTax(BaseModel):
     agencies: list[AgencyPart]
 
 
-def _person_parts(session: Session, *, life_event: LifeEvent, person_ids: set[UUID] | None,
-                  now: datetime) -> dict[UUID, dict[str, dict[UUID, float]]]:
-    """Per person: seconds of touchpoint time, contact time and waiting time, by agency id."""
-    parts: dict[UUID, dict[str, dict[UUID, float]]] = defaultdict(
-        lambda: {"touchpoint": defaultdict(float), "contact": defaultdict(float), "waiting": defaultdict(float)})
+def _windows(session: Session, *, life_event: LifeEvent, person_ids: set[UUID] | None,
+             now: datetime) -> dict[UUID, list[tuple[datetime, datetime]]]:
+    """For each person on the life event, when each of their journeys ran (start to completion, lapse or now)."""
     instances = JourneyInstance.__table__
     stmt = select(instances.c.person_id, instances.c.started_at, instances.c.completed_at,
                   instances.c.abandoned_at).where(instances.c.life_event_id == life_event.id)
@@ -199,11 +198,30 @@ def _person_parts(session: Session, *, life_event: LifeEvent, person_ids: set[UU
     windows: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
     for row in session.execute(stmt):
         windows[row.person_id].append((row.started_at, row.completed_at or row.abandoned_at or now))
+    return windows
+
+
+def _inside(windows: dict[UUID, list[tuple[datetime, datetime]]], person_id: UUID, at: datetime) -> bool:
+    return any(start <= at <= end for start, end in windows.get(person_id, ()))
+
+
+def _life_event_services(session: Session, life_event: LifeEvent) -> set[UUID]:
+    """The catalogue services of the life event, as its journey map's touchpoints name them."""
+    return set(session.scalars(select(Touchpoint.service_id).join(JourneyMap, JourneyMap.id == Touchpoint.journey_id)
+                               .where(JourneyMap.life_event_id == life_event.id, Touchpoint.service_id.is_not(None))))
+
+
+def _person_parts(session: Session, *, life_event: LifeEvent, person_ids: set[UUID] | None,
+                  now: datetime) -> dict[UUID, dict[str, dict[UUID, float]]]:
+    """Per person: seconds of touchpoint time, contact time and waiting time, by agency id."""
+    parts: dict[UUID, dict[str, dict[UUID, float]]] = defaultdict(
+        lambda: {"touchpoint": defaultdict(float), "contact": defaultdict(float), "waiting": defaultdict(float)})
+    windows = _windows(session, life_event=life_event, person_ids=person_ids, now=now)
     if not windows:
         return {}
 
     def inside(person_id: UUID, at: datetime) -> bool:
-        return any(start <= at <= end for start, end in windows[person_id])
+        return _inside(windows, person_id, at)
 
     # Active time on touchpoints: each start to the first submit (or completion) after it at the same touchpoint.
     journeys = [j.id for j in session.scalars(select(JourneyMap).where(JourneyMap.life_event_id == life_event.id))]
@@ -226,8 +244,7 @@ def _person_parts(session: Session, *, life_event: LifeEvent, person_ids: set[UU
                 parts[person_id]["touchpoint"][agency_of[point]] += (at - open_since).total_seconds()
                 open_since = None
     # Contact handling and case waiting, for the life event's services, inside the journey.
-    codes = {item["service"] for stage in life_event.definition["stages"] for item in stage["services"]}
-    services = {sid for sid, code in registry_service.service_codes(session=session).items() if code in codes}
+    services = _life_event_services(session, life_event)
     activity = JourneyActivity.__table__
     for row in session.execute(select(activity).where(activity.c.person_id.in_(list(windows)),
                                                       activity.c.service_id.in_(services))):
@@ -244,7 +261,7 @@ def _person_parts(session: Session, *, life_event: LifeEvent, person_ids: set[UU
 def time_tax_of(*, session: Session, life_event: LifeEvent, person_id: UUID, now: datetime) -> PersonTimeTax:
     """One person's time tax on one life event: touchpoint time + contact handling + case waiting, in hours."""
     parts = _person_parts(session, life_event=life_event, person_ids={person_id}, now=now).get(person_id)
-    codes = registry_service.agency_codes(session=session)
+    codes = registry_service.agency_codes(session=session, wanted={a for kind in (parts or {}).values() for a in kind})
     empty: dict[str, dict[UUID, float]] = {"touchpoint": {}, "contact": {}, "waiting": {}}
     parts = parts or empty
     by_agency: dict[str, float] = defaultdict(float)
@@ -258,11 +275,8 @@ def time_tax_of(*, session: Session, life_event: LifeEvent, person_id: UUID, now
                          by_agency={k: round(v, 4) for k, v in sorted(by_agency.items())})
 
 
-def time_tax(*, session: Session, life_event: LifeEvent, threshold: int, now: datetime | None = None) -> TimeTax:
+def time_tax(*, session: Session, life_event: LifeEvent, threshold: int, now: datetime) -> TimeTax:
     """Hours per person on a life event (median, p90), and what part each agency adds."""
-    from govcx.core.clock import SystemClock
-
-    now = now or SystemClock().now()
     parts = _person_parts(session, life_event=life_event, person_ids=None, now=now)
     if len(parts) < threshold:
         return TimeTax(life_event=life_event.key, people=None, median_hours=None, p90_hours=None, agencies=[])
@@ -272,13 +286,46 @@ def time_tax(*, session: Session, life_event: LifeEvent, threshold: int, now: da
         for kind in person.values():
             for agency_id, seconds in kind.items():
                 by_agency[agency_id] += seconds
-    codes = registry_service.agency_codes(session=session)
+    codes = registry_service.agency_codes(session=session, wanted=set(by_agency))
     whole = sum(by_agency.values()) or 1.0
     median, p90 = _hours(totals)
     return TimeTax(life_event=life_event.key, people=len(parts), median_hours=median, p90_hours=p90,
                    agencies=[AgencyPart(agency=codes.get(a, str(a)), hours_per_person=round(s / 3600 / len(parts), 2),
                                         share=round(s / whole, 3))
                              for a, s in sorted(by_agency.items(), key=lambda item: -item[1])])
+
+
+# Repeat asks --------------------------------------------------------------------------------------
+
+
+class RepeatAskCount(BaseModel):
+    service: str
+    asks: int | None
+
+
+class RepeatAsks(BaseModel):
+    life_event: str
+    asks: int | None     # values government already held, asked again during the journey
+    people: int | None   # people asked again at least once
+    services: list[RepeatAskCount]
+
+
+def repeat_asks(*, session: Session, life_event: LifeEvent, threshold: int, now: datetime) -> RepeatAsks:
+    """Values asked again of people while they were on this life event, for its services (the CRM's repeat asks)."""
+    windows = _windows(session, life_event=life_event, person_ids=None, now=now)
+    asks = [(person, service) for person, service, at in crm_service.repeat_asks_of(
+        session=session, person_ids=set(windows), service_ids=_life_event_services(session, life_event))
+        if _inside(windows, person, at)]
+    people = len({person for person, _ in asks})
+    if people < threshold:
+        return RepeatAsks(life_event=life_event.key, asks=None, people=None, services=[])
+    names = registry_service.service_names(session=session, wanted={s for _, s in asks})
+    by_service: dict[UUID, int] = defaultdict(int)
+    for _, service in asks:
+        by_service[service] += 1
+    return RepeatAsks(life_event=life_event.key, asks=len(asks), people=people, services=[
+        RepeatAskCount(service=names.get(s, str(s)), asks=_shown(n, threshold))
+        for s, n in sorted(by_service.items(), key=lambda item: -item[1])])
 
 
 # Channel switches --------------------------------------------------------------------------------
@@ -321,7 +368,7 @@ def channel_switches(*, session: Session, threshold: int) -> ChannelSwitches:
         for at in times:
             if any(at <= c <= at + CHANNEL_SWITCH_WINDOW for c in contacts.get((person_id, service_id), ())):
                 switches[service_id] += 1
-    names = registry_service.service_names(session=session)
+    names = registry_service.service_names(session=session, wanted=set(tried))
     rows = [ChannelSwitch(service=names.get(s, str(s)), switches=_shown(switches[s], threshold),
                           web_abandons=_shown(tried[s], threshold),
                           share=round(switches[s] / tried[s], 3) if tried[s] >= threshold else None)

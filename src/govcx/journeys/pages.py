@@ -68,7 +68,7 @@ def journey_page(key: str, request: Request, staff: CurrentStaff, session: Sessi
     threshold = settings.suppression_threshold
     funnel = analytics.funnel(session=session, journey=journey, threshold=threshold)
     steps = {s.key: s for s in funnel.touchpoints}
-    agencies = registry_service.agency_names(session=session)
+    agencies = registry_service.agency_names(session=session, wanted={t.agency_id for t in journey.touchpoints})
     staff_names = service.owner_names(session=session, ids={t.owner_staff_id for t in journey.touchpoints
                                                              if t.owner_staff_id})
     columns = [{"stage": stage, "cards": [
@@ -78,7 +78,9 @@ def journey_page(key: str, request: Request, staff: CurrentStaff, session: Sessi
     life_event = session.get(LifeEvent, journey.life_event_id) if journey.life_event_id else None
     time_tax = analytics.time_tax(session=session, life_event=life_event, threshold=threshold,
                                   now=clock.now()) if life_event else None
-    return render(request, "journeys/map.html", {
+    repeat_asks = analytics.repeat_asks(session=session, life_event=life_event, threshold=threshold,
+                                        now=clock.now()) if life_event else None
+    return render(request, "journeys/map.html", {"repeat_asks": repeat_asks,
         "journey": journey, "columns": columns, "funnel": funnel, "threshold": threshold, "time_tax": time_tax,
         "life_event": life_event, "life_event_name": _name(life_event, _language(request)) if life_event else None,
         "bottleneck": steps.get(funnel.bottleneck) if funnel.bottleneck else None})

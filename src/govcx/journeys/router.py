@@ -166,11 +166,24 @@ def journey_funnel(key: str, session: SessionDep, settings: SettingsDep, by: Cur
 
 @router.get("/life-events/{key}/time-tax", response_model=analytics.TimeTax, operation_id="life_event_time_tax",
             responses=problem_responses(404))
-def life_event_time_tax(key: str, session: SessionDep, settings: SettingsDep, by: CurrentActor) -> analytics.TimeTax:
+def life_event_time_tax(key: str, session: SessionDep, settings: SettingsDep, clock: ClockDep,
+                        by: CurrentActor) -> analytics.TimeTax:
     """Hours government costs a person on this life event: median, p90, and each agency's part."""
     authorize(by, Scope.CX_READ)
     life_event = service.get_life_event(session=session, key=key)
-    return analytics.time_tax(session=session, life_event=life_event, threshold=settings.suppression_threshold)
+    return analytics.time_tax(session=session, life_event=life_event, threshold=settings.suppression_threshold,
+                              now=clock.now())
+
+
+@router.get("/life-events/{key}/repeat-asks", response_model=analytics.RepeatAsks,
+            operation_id="life_event_repeat_asks", responses=problem_responses(404))
+def life_event_repeat_asks(key: str, session: SessionDep, settings: SettingsDep, clock: ClockDep,
+                           by: CurrentActor) -> analytics.RepeatAsks:
+    """Values government already held, asked again of people during this life event, by service."""
+    authorize(by, Scope.CX_READ)
+    life_event = service.get_life_event(session=session, key=key)
+    return analytics.repeat_asks(session=session, life_event=life_event, threshold=settings.suppression_threshold,
+                                 now=clock.now())
 
 
 @router.get("/channel-switches", response_model=analytics.ChannelSwitches, operation_id="channel_switches")
