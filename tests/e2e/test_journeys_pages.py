@@ -66,10 +66,12 @@ def journeys(site: Site) -> Iterator[Journeys]:
     with unit_of_work(factory) as session:
         service.ingest(session=session, agency_id=tax.id, events_in=events, clock=clock)
 
-    def count_events(visitor_prefix: str = "v-") -> int:
+    def count_events(visitor_prefix: str = "v-") -> dict[str, int]:
+        """How many events of each type pseudonymous visitors sent."""
         with unit_of_work(factory) as session:
-            return session.scalar(select(func.count()).select_from(TouchpointEvent).where(
-                TouchpointEvent.visitor_id.startswith(visitor_prefix)))
+            return {kind.value: n for kind, n in session.execute(
+                select(TouchpointEvent.type, func.count()).where(TouchpointEvent.visitor_id.startswith(visitor_prefix))
+                .group_by(TouchpointEvent.type))}
 
     yield Journeys(key="claiming-a-refund", events_key=key, count_events=count_events)
     engine.dispose()
@@ -125,7 +127,7 @@ def test_events_js_on_an_agency_site_sends_its_events_by_beacon_and_they_are_kep
             '<input id="iban" name="iban"><button type="submit">Send</button></form>'
             f'<script src="{site.base_url}/static/journeys/events.js" data-key="{journeys.events_key}" '
             f'data-journey="{journeys.key}" data-touchpoint="tax-refund"></script></main></body></html>')
-    before = journeys.count_events()
+    assert journeys.count_events() == {}
     context = browser.new_context()
     page = context.new_page()
     page.clock.install(time=NOW - timedelta(minutes=5))  # the e2e server's clock stands still in March
@@ -135,17 +137,22 @@ def test_events_js_on_an_agency_site_sends_its_events_by_beacon_and_they_are_kep
         queued = page.evaluate("localStorage.getItem('govcx-events-queue')")
         page.evaluate("window.govcxEvents.flush()")
         left = page.evaluate("JSON.parse(localStorage.getItem('govcx-events-queue')).length")
-        _wait_for(page, lambda: journeys.count_events() >= before + 2)
+        _wait_for(page, lambda: journeys.count_events() == {"view": 1, "start": 1})
         # A retry sends the same events with the same ids: nothing more is kept.
         page.evaluate("""(a) => navigator.sendBeacon(a.url, new Blob(
             [JSON.stringify({key: a.key, events: JSON.parse(a.queued)})], {type: 'text/plain'}))""",
                       {"url": f"{site.base_url}/api/v1/events", "key": journeys.events_key, "queued": queued})
         page.wait_for_timeout(1000)
+        after_retry = journeys.count_events()
+        # Leaving the page after starting the form, without sending it, is an abandon.
+        page.goto("about:blank")
+        _wait_for(page, lambda: "abandon" in journeys.count_events())
     context.close()
 
     assert [e["type"] for e in json.loads(queued)] == ["view", "start"]
     assert left == 0
-    assert journeys.count_events() == before + 2
+    assert after_retry == {"view": 1, "start": 1}
+    assert journeys.count_events() == {"view": 1, "start": 1, "abandon": 1}
 
 
 def _wait_for(page, condition, seconds: float = 10) -> None:  # noqa: ANN001

@@ -8,18 +8,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govcx.journeys.lifeevents import KEY_PATTERN, Names, Stage, Texts, Trigger
+from govcx.journeys.lifeevents import KEY_PATTERN, LifeEventDefinition, Names, Stage, Texts, Trigger
 from govcx.journeys.models import EventType, InstanceStatus
 from govcx.registry.models import Channel
 
 
-class LifeEventCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    key: str = Field(pattern=KEY_PATTERN)
-    names: Names
-    description: Texts = Field(default_factory=Texts)
-    triggers: list[Trigger] = Field(default_factory=list, max_length=20)
-    stages: list[Stage] = Field(min_length=1, max_length=20)
+class LifeEventCreate(LifeEventDefinition):
+    """A new life event: the same shape as one in the shipped file."""
 
 
 class LifeEventUpdate(BaseModel):
