@@ -32,6 +32,8 @@ app.add_typer(admin_app, name="admin")
 audit_app = typer.Typer(help="The access log of every data exchange.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 feedback_app = typer.Typer(help="Surveys, responses and their reports.", no_args_is_help=True)
+journeys_app = typer.Typer(help="Life events and journey maps.", no_args_is_help=True)
+app.add_typer(journeys_app, name="journeys")
 app.add_typer(feedback_app, name="feedback")
 
 console = Console(stderr=True)
@@ -213,13 +215,13 @@ def worker(
     subscribe_reactions(session_factory=session_factory, clock=clock, settings=settings)
     jobs = background_jobs(session_factory=session_factory, clock=clock, settings=settings)
     if once:
-        delivered, counts = background.run_round(jobs)
+        delivered, counts, *others = background.run_round(jobs)  # others: domains' upkeep (lapsed journeys)
         if delivered is not None:
             console.print(f"events drained: {delivered['delivered']} reactions ran, {delivered['failed']} failed")
         if counts is not None:
             console.print("outbox drained: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
                                                 or "nothing was due"))
-        if None in (delivered, counts):
+        if None in (delivered, counts, *others):
             _fail("A background job failed; see the log.")
         return
     console.print(f"govcx worker draining events and the outbox every {settings.worker_poll_s:g} s "
@@ -406,6 +408,24 @@ def feedback_export_a11(
         typer.echo(str(path))
     console.print(f"{len(exports)} services, {sum(e.responses for e in exports):,} responses in {quarter.upper()}; "
                   f"the CSVs are in {out.resolve()}.")
+
+
+@journeys_app.command("load")
+def journeys_load(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory (GOVCX_DATA_DIR).")] = None,
+) -> None:
+    """Load the life events shipped with govcx, and their journey maps; safe to run again."""
+    from govcx.journeys import service as journeys
+
+    settings = _settings(data_dir=data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            counts = journeys.load_life_events(session=session, clock=SystemClock())
+    finally:
+        engine.dispose()
+    console.print(f"Life events: {counts['added']} added, {counts['updated']} updated, "
+                  f"{counts['unchanged']} unchanged.")
 
 
 if __name__ == "__main__":

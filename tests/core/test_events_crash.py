@@ -209,7 +209,8 @@ def test_killing_the_worker_while_it_drains_events_then_restarting_runs_every_re
                           data=crm_schemas.CaseStatusChange(status=CaseStatus.RESOLVED, reason="Filled"))
         finish(session, failed=False)
     total = _pending(uow)
-    assert total == 2 * len(town["cases"])  # a status message and a survey invitation each
+    # A status message, a survey invitation and the journeys' waiting time, each.
+    assert total == 3 * len(town["cases"])
     time.sleep(LEASE_S + 0.2)
 
     doomed = _govcx(settings, "worker", "--once")

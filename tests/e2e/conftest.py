@@ -53,6 +53,7 @@ class Site:
     case_id: UUID | None = None
     survey_id: UUID | None = None
     legal_basis_id: UUID | None = None
+    database_url: str = ""
 
 
 def _square(west: float, south: float) -> dict:
@@ -137,7 +138,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails, case_id=case_id,
-               survey_id=survey_id, legal_basis_id=legal_basis_id)
+               survey_id=survey_id, legal_basis_id=legal_basis_id, database_url=settings.database_url)
     server.should_exit = True
     thread.join(timeout=10)
     app.state.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from datetime import datetime, timedelta
 from uuid import UUID, uuid5
@@ -24,7 +24,7 @@ from govcx.core.messages import N_
 from govcx.core.ids import new_id
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
-from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
+from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened, InteractionRecorded
 from govcx.crm.models import (
     Case, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
 )
@@ -450,6 +450,10 @@ def record_interaction(*, session: Session, data: schemas.InteractionCreate, by:
         interaction.outcome = Outcome.CASE_OPENED
     session.add(interaction)
     session.flush()
+    if data.person_id is not None:
+        publish(session, InteractionRecorded(
+            interaction_id=interaction.id, agency_id=agency_id, person_id=data.person_id, service_id=data.service_id,
+            channel=interaction.channel.value, started_at=interaction.started_at, ended_at=interaction.ended_at))
     if data.values_given and data.person_id is not None:
         record_values_given(
             session=session, person_id=data.person_id, agency_id=agency_id, service_id=data.service_id,
@@ -527,6 +531,16 @@ def repeat_asks_by_service(*, session: Session, since: datetime | None = None) -
         counts.append(schemas.RepeatAskCount(service_id=service_id, count=count,
                                              service_name=names.get(service_id, "No service named")))
     return sorted(counts, key=lambda c: (-c.count, c.service_name))
+
+
+def repeat_asks_of(*, session: Session, person_ids: Collection[UUID],
+                   service_ids: Collection[UUID]) -> list[tuple[UUID, UUID, datetime]]:
+    """Each repeat ask of these people about these services: (person, service, when)."""
+    if not person_ids or not service_ids:
+        return []
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(RepeatAsk.person_id, RepeatAsk.service_id, RepeatAsk.at).where(
+            RepeatAsk.person_id.in_(list(person_ids)), RepeatAsk.service_id.in_(list(service_ids))))]
 
 
 # Timeline ----------------------------------------------------------------------------

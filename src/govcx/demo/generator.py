@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govcx.core import accounts
 from govcx.core.accounts import KEY_SCOPES, Role
+from govcx.journeys import service as journeys_service
 from govcx.core.auth import StaffMember
 from govcx.core.clock import Clock, FixedClock, SystemClock
 from govcx.core.config import Settings
@@ -346,6 +347,8 @@ class _Generator:
                     ))
                     c.services += 1
                 self.steps.advance(task, 1 + len(spec.departments) + len(spec.services))
+            # Life events (a data file shipped with govcx) map onto the catalogue just made.
+            journeys_service.load_life_events(session=session, clock=self.clock)
 
     def people(self, *, count: int) -> None:
         c = self.country

@@ -481,6 +481,15 @@ def import_invitations(*, session: Session, rows: list[dict[str, Any]]) -> int:
 # Asking after a resolved case ----------------------------------------------------------------------
 
 
+def trust_by_touchpoint(*, session: Session, touchpoints: list[str], threshold: int) -> dict[str, float]:
+    """The share of answers to the trust question that agree, for each touchpoint with at least `threshold` of them."""
+    table = Response.__table__
+    rows = session.execute(select(table.c.touchpoint, func.count(), func.sum(table.c.trust)).where(
+        table.c.touchpoint.in_(touchpoints), table.c.trust.is_not(None)).group_by(table.c.touchpoint)).all()
+    return {touchpoint: round(int(agree or 0) / answers, 3) for touchpoint, answers, agree in rows
+            if answers >= threshold}
+
+
 def latest_open_survey(*, session: Session, agency_id: UUID, kind: SurveyKind = SurveyKind.A11_V2) -> Survey | None:
     """The newest open survey of `kind` an agency runs, if any."""
     return session.scalars(

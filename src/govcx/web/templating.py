@@ -147,6 +147,7 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
             (access.WORK_CASES, _("Case queue"), "/staff/cases"),
             (access.SEE_CX, _("Regions"), "/cx/regions"),
             (access.SEE_CX, _("Feedback"), "/cx/feedback"),
+            (access.SEE_CX, _("Journeys"), "/cx/journeys"),
             (access.KEEP_LEGAL_BASES, _("Legal bases"), "/admin/legal-bases"),
             (access.ADMINISTER, _("Administration"), "/admin"),
         ]
