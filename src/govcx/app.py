@@ -51,6 +51,9 @@ from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
 from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
+from govcx.journeys.proactive.pages import router as proactive_pages
+from govcx.journeys.proactive.router import router as proactive_router
+from govcx.journeys.proactive.service import Reactions as ProactiveReactions
 from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
 from govcx.web import mount_web
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(consent_router)
     app.include_router(exchange_router)
     app.include_router(notify_router)
+    app.include_router(proactive_router)
     app.include_router(signing.router)
     app.include_router(feedback_router)
     feedback_spam.install(app)
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(exchange_pages)
     app.include_router(feedback_pages)
     app.include_router(notify_pages)
+    app.include_router(proactive_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(
@@ -149,6 +154,8 @@ def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock,
     events.configure(lease_s=settings.event_lease_s, backoff_s=settings.event_backoff_s,
                      max_attempts=settings.event_max_attempts, keep_days=settings.event_keep_days)
     Reactions.install(session_factory=session_factory, clock=clock, settings=settings)
+    # Proactive services: a recorded fact or a resolved case may call for an offer (a birth: the child benefit).
+    ProactiveReactions.install(session_factory=session_factory, clock=clock, settings=settings)
     # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case,
     # and the follow-up notes the case.
     events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case, factory=session_factory, clock=clock),

@@ -40,6 +40,7 @@ class Scope(StrEnum):
     FEEDBACK_WRITE = "feedback:write"  # surveys, invitations, follow-up rules and follow-ups
     NOTIFY_SEND = "notify:send"  # send people messages through their chosen channels
     NOTIFY_ADMIN = "notify:admin"  # keep message templates and recommendation rules
+    PROACTIVE_ADMIN = "proactive:admin"  # keep the agency's proactive service rules
 
 
 class Role(StrEnum):
@@ -54,7 +55,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
     Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
                                   Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE,
-                                  Scope.NOTIFY_SEND}),
+                                  Scope.NOTIFY_SEND, Scope.PROACTIVE_ADMIN}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 # What an agency's API key may hold. The register of legal bases is kept by platform administrators

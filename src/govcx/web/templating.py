@@ -127,13 +127,14 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
         if viewer.sees_cx:
             primary.append(("Regions", "/cx/regions"))
             primary.append(("Feedback", "/cx/feedback"))
+            primary.append(("Proactive services", "/cx/proactive"))
         if Scope.LEGAL_BASIS_ADMIN in viewer.staff.scopes:
             primary.append(("Legal bases", "/admin/legal-bases"))
         primary += public
     elif viewer.citizen is not None:
         primary = [("Home", "/"), ("My details", "/me"), ("My requests", "/me/cases"), ("My data", "/me/data"),
                    ("My consents", "/me/consents"), ("Who used my data", "/me/access-log"), ("Inbox", "/me/inbox"),
-                   ("Recommendations", "/me/recommendations"), *public]
+                   ("Recommendations", "/me/recommendations"), ("My life events", "/me/life-events"), *public]
     else:
         primary = [("Home", "/"), *public]
     account = [] if viewer.signed_in or not viewer.known else [
