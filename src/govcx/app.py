@@ -49,6 +49,7 @@ from govcx.exchange.pages import router as exchange_pages
 from govcx.exchange import witness as audit_witness
 from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
+from govcx.journeys.router import router as journeys_router
 from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
 from govcx.journeys.proactive.pages import router as proactive_pages
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(proactive_router)
     app.include_router(signing.router)
     app.include_router(feedback_router)
+    app.include_router(journeys_router)
     feedback_spam.install(app)
     app.include_router(ops.router)
     mount_web(app)

@@ -40,6 +40,8 @@ class Scope(StrEnum):
     FEEDBACK_WRITE = "feedback:write"  # surveys, invitations, follow-up rules and follow-ups
     NOTIFY_SEND = "notify:send"  # send people messages through their chosen channels
     NOTIFY_ADMIN = "notify:admin"  # keep message templates and recommendation rules
+    JOURNEYS_WRITE = "journeys:write"  # keep life events and journey maps
+    EVENTS_WRITE = "events:write"  # send touchpoint events (a key a public web form may carry: it can only add)
     PROACTIVE_ADMIN = "proactive:admin"  # keep the agency's proactive service rules
 
 
@@ -52,10 +54,10 @@ class Role(StrEnum):
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.STAFF: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.CRM_READ, Scope.CRM_WRITE}),
-    Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ}),
+    Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ, Scope.JOURNEYS_WRITE}),
     Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
                                   Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE,
-                                  Scope.NOTIFY_SEND, Scope.PROACTIVE_ADMIN}),
+                                  Scope.NOTIFY_SEND, Scope.JOURNEYS_WRITE, Scope.PROACTIVE_ADMIN}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 # What an agency's API key may hold. The register of legal bases is kept by platform administrators

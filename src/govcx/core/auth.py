@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 from cachetools import TTLCache
 from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from govcx.core import accounts, sessions
@@ -123,6 +124,12 @@ async def _agency_client(
         client = AgencyClient(key_id=key.id, agency_id=key.agency_id, scopes=accounts.key_scopes(key.scopes))
         verified.put(parts[0], key.secret_sha256, client)
     return client
+
+
+async def agency_client_from_key(request: Request, session: Session, presented: str | None) -> AgencyClient:
+    """The agency client a presented key stands for (for a route that takes its key from elsewhere than
+    the header, such as a beacon's body), or a 401."""
+    return await _agency_client(request, session, presented)
 
 
 def session_lifetime(settings: Settings) -> sessions.Lifetime:

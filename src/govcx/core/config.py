@@ -107,10 +107,13 @@ class Settings(BaseSettings):
     max_body_bytes_by_route: dict[str, int] = Field(
         # Region boundaries are detailed polygons; batches of touchpoint events are many events.
         default_factory=lambda: {f"{API_PREFIX}/regions": 8 * 1024 * 1024,
-                                 f"{API_PREFIX}/journeys/events": 16 * 1024 * 1024},
+                                 f"{API_PREFIX}/journeys/events": 16 * 1024 * 1024,
+                                 f"{API_PREFIX}/events": 16 * 1024 * 1024},
         description="Larger (or smaller) limits for the addresses that start with a given path, as JSON, "
         'e.g. {"/api/v1/journeys/events": 16777216} for batches of touchpoint events; such an address also '
         "takes proportionally more members and items in a JSON body.")
+    journey_inactivity_days: float = Field(default=60.0, gt=0, description="A journey with no activity for this "
+                                           "long is counted as abandoned.")
     auto_upgrade: bool | None = Field(
         default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
     )

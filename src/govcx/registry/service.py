@@ -106,6 +106,11 @@ def get_person(*, session: Session, person_id: UUID) -> Person:
     return get_or_404(session, Person, person_id, what="person")
 
 
+def existing_person_ids(*, session: Session, ids: Collection[UUID]) -> set[UUID]:
+    """Which of `ids` are people in the register."""
+    return set(session.scalars(select(Person.id).where(Person.id.in_(list(ids))))) if ids else set()
+
+
 def find_person_by_national_id(*, session: Session, cipher: FieldCipher, national_id: str) -> Person | None:
     index = national_id_index(cipher=cipher, national_id=national_id)
     return session.scalars(select(Person).where(Person.national_id_index == index)).one_or_none()
@@ -264,6 +269,23 @@ _SERVICE_NAMES: RarelyChanging[UUID, str] = RarelyChanging(
 _ATTRIBUTE_NAMES: RarelyChanging[str, str] = RarelyChanging(
     lambda session: dict(session.execute(select(DataAttribute.__table__.c.key, DataAttribute.__table__.c.name))
                          .all()))
+
+
+# Codes are how data files (life events) name agencies and services; they are never changed once made.
+_AGENCY_CODES: RarelyChanging[UUID, str] = RarelyChanging(
+    lambda session: dict(session.execute(select(Agency.__table__.c.id, Agency.__table__.c.code)).all()))
+_SERVICE_CODES: RarelyChanging[UUID, str] = RarelyChanging(
+    lambda session: dict(session.execute(select(Service.__table__.c.id, Service.__table__.c.code)).all()))
+
+
+def agency_codes(*, session: Session, wanted: Collection[UUID] = ()) -> Mapping[UUID, str]:
+    """Every agency's code by id, cached per process."""
+    return _AGENCY_CODES.get(session, wanted)
+
+
+def service_codes(*, session: Session, wanted: Collection[UUID] = ()) -> Mapping[UUID, str]:
+    """Every catalogue service's code by id, cached per process."""
+    return _SERVICE_CODES.get(session, wanted)
 
 
 def agency_names(*, session: Session, wanted: Collection[UUID] = ()) -> Mapping[UUID, str]:
