@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govcx.core.db import Base, text_enum
@@ -138,6 +138,28 @@ class CaseEvent(Base):
     assignee_id: Mapped[UUID | None] = mapped_column(ForeignKey("staff_account.id"))
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CaseAnswer(Base):
+    """One value an application carried to the agency: taken from the vault (with its source) or given by the person.
+
+    Kept with the case as it was when filed, so the agency works on what the person saw and sent, whatever the
+    vault says later. Values of sensitive attributes are sealed, like the vault's own.
+    """
+
+    __tablename__ = "crm_case_answer"
+    __table_args__ = (UniqueConstraint("case_id", "attribute_key", name="uq_crm_case_answer_case_attribute"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[UUID] = mapped_column(ForeignKey("crm_case.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    attribute_key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_id: Mapped[str | None] = mapped_column(String(32))
+    # The vault's version that was used, and its source's name as the person saw it; None/"" when they typed it.
+    fact_id: Mapped[UUID | None]
+    source_name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class RoutingRule(Base):

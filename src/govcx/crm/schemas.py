@@ -146,6 +146,50 @@ class CasePage(CursorPage[CaseRead]):
     pass
 
 
+# Applications and questions from the person ----------------------------------------------------
+
+AnswerValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Message = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(clean_text)]
+
+
+class ApplicationCreate(_Strict):
+    """What the person adds to an application: the answers government does not hold yet (the rest is prefilled)."""
+
+    answers: dict[Annotated[str, StringConstraints(max_length=100)], AnswerValue] = Field(default_factory=dict,
+                                                                                        max_length=100)
+    message: Message = ""
+
+
+class CorrectionCreate(_Strict):
+    """A request to the authoritative source to correct one fact it holds about the person."""
+
+    attribute_key: Annotated[str, StringConstraints(max_length=100)]
+    proposed_value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    explanation: Message = ""
+
+
+class QuestionCreate(_Strict):
+    """A question to an agency about one use of the person's data (an entry of their access log)."""
+
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000),
+                        AfterValidator(clean_text)]
+
+
+class CaseAnswerRead(BaseModel):
+    """One value an application carried: from the vault (with its source) or given by the person."""
+
+    attribute_key: str
+    attribute_name: str
+    value: str
+    source_name: str = Field(description="Who government holds it from; empty when the person gave it.")
+    from_vault: bool
+
+
+class ApplicationRead(BaseModel):
+    case: CaseRead
+    answers: list[CaseAnswerRead]
+
+
 # Interactions ----------------------------------------------------------------------------------
 
 

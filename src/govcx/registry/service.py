@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID
@@ -409,6 +410,60 @@ def catalogue(*, session: Session) -> list[tuple[Agency, list[Service]]]:
     for service in services:
         by_agency.setdefault(service.agency_id, []).append(service)
     return [(agency, by_agency.get(agency.id, [])) for agency in all_agencies(session=session)]
+
+
+def find_service(*, session: Session, ref: str) -> Service:
+    """Return the active service a page address names, by id or by code (its slug, any case)."""
+    try:
+        service = session.get(Service, UUID(ref))
+    except ValueError:
+        service = session.scalars(select(Service).where(func.upper(Service.code) == ref.strip().upper())).first()
+    if service is None or not service.is_active:
+        raise NotFound(f"No service {ref} in the catalogue.")
+    return service
+
+
+def _folded(text: str) -> str:
+    # "Pensión" and "pension" are the same word to someone searching.
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def search_catalogue(*, session: Session, q: str) -> list[tuple[Agency, list[Service]]]:
+    """Return the catalogue with only the services whose name, description or agency has every word of `q`."""
+    terms = _folded(q).split()
+    found = []
+    for agency, services in catalogue(session=session):
+        hits = [s for s in services
+                if all(t in _folded(f"{s.name} {s.description} {agency.name}") for t in terms)]
+        if hits or not terms:
+            found.append((agency, hits))
+    return found
+
+
+DATA_QUESTIONS_NAME = "Questions and corrections about your data"
+DATA_QUESTIONS_SLA_HOURS = 30 * 24  # a month: what data protection law gives an agency to answer a person
+
+
+def data_questions_service(*, session: Session, agency_id: UUID, clock: Clock) -> Service:
+    """Return the agency's service for people's questions and corrections about their data, adding it on first use.
+
+    Every case has a service; a question about a use of one's data or a correction belongs to none of the
+    agency's own, so each agency that gets one answers it under this catalogue entry.
+    """
+    agency = get_agency(session=session, agency_id=agency_id)
+    code = f"{agency.code}-MY-DATA"
+    service = get_service_by_code(session=session, code=code)
+    if service is None:
+        now = clock.now()
+        service = Service(
+            code=code, agency_id=agency.id, name=DATA_QUESTIONS_NAME,
+            description="Ask how your data was used, or ask for a fact this agency holds about you to be corrected.",
+            channels=["web"], target_completion_minutes=10, sla_hours=DATA_QUESTIONS_SLA_HOURS, is_active=True,
+            created_at=now, updated_at=now)
+        session.add(service)
+        session.flush()
+        _SERVICE_NAMES.forget(session)
+    return service
 
 
 # Regions ---------------------------------------------------------------------------------------

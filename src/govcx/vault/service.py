@@ -230,6 +230,12 @@ def form_of(*, session: Session, service_id: UUID) -> list[str]:
     ))
 
 
+def required_of(*, session: Session, service_id: UUID) -> set[str]:
+    """Return the attributes a service's form cannot be filed without."""
+    return set(session.scalars(
+        select(FormField.attribute_key).where(FormField.service_id == service_id, FormField.required.is_(True))))
+
+
 def prefill(
     *, session: Session, cipher: FieldCipher, clock: Clock, service_id: UUID, person_id: UUID
 ) -> schemas.PrefillRead:
