@@ -54,6 +54,7 @@ from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
 from govcx.journeys.proactive.pages import router as proactive_pages
 from govcx.journeys.proactive.router import router as proactive_router
+from govcx.journeys.proactive.service import JourneyWatch as ProactiveJourneyWatch
 from govcx.journeys.proactive.service import Reactions as ProactiveReactions
 from govcx.vault.pages import router as vault_pages
 from govcx.vault.router import router as vault_router
@@ -175,7 +176,9 @@ def background_jobs(*, session_factory: sessionmaker[Session], clock: Clock, set
     """What the background loop drains each round: event deliveries first (they may queue messages), then
     the notification outbox."""
     outbox = Worker(session_factory=session_factory, clock=clock, settings=settings)
-    return [partial(events.drain, session_factory, batch=settings.worker_batch), outbox.drain]
+    # New touchpoint events are looked at for journey rules of proactive services (they may queue offers).
+    watch = ProactiveJourneyWatch(session_factory=session_factory, clock=clock, settings=settings)
+    return [partial(events.drain, session_factory, batch=settings.worker_batch), watch.drain, outbox.drain]
 
 
 @asynccontextmanager

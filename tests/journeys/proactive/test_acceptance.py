@@ -36,7 +36,7 @@ def _offers(uow, person_id) -> list[Offer]:  # noqa: ANN001
 
 
 def test_a_recorded_birth_brings_the_parent_a_prefilled_child_benefit_that_one_click_files_at_the_benefits_agency(
-        client, cast, uow, worker):
+        client, cast, uow, worker, cipher):
     _rule(client, cast)
 
     assert record_birth(client, cast, BORN).status_code == 201  # nothing else happens by hand from here
@@ -58,8 +58,10 @@ def test_a_recorded_birth_brings_the_parent_a_prefilled_child_benefit_that_one_c
     with uow() as session:
         cases = crm.cases_of_person(session=session, person_id=cast.parent.id)
         assert [(c.agency_id, c.service_id) for c in cases] == [(cast.benefits.id, cast.child_benefit.id)]
-        for value in ("Maria Tamm", "Pikk 12, Aurelia", "2026-03-14", "resident"):
-            assert value in cases[0].description
+        answers = crm.answers_of(session=session, cipher=cipher, case_id=cases[0].id)
+        assert {(a.attribute_key, a.value, a.from_vault) for a in answers} == {
+            ("person.name", "Maria Tamm", True), ("person.address", "Pikk 12, Aurelia", True),
+            (BIRTH, "2026-03-14", True), ("tax.residency", "resident", True)}
         consent = session.get(Consent, UUID(offered[0]["consent"]["consent_id"]))
         assert consent.status is ConsentStatus.ACTIVE and consent.requester_agency_id == cast.benefits.id
         messages = notify.latest_messages(session=session, person_id=cast.parent.id, limit=10)

@@ -76,3 +76,12 @@ class Offer(Base):
     offered_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+class JourneyWatermark(Base):
+    """How far the journey-event watch has read the touchpoint events (by the time they were received)."""
+
+    __tablename__ = "proactive_journey_watermark"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_until: Mapped[datetime]

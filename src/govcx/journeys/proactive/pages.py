@@ -38,16 +38,6 @@ FIELDS = ("code", "name", "life_event_key", "trigger", "trigger_key", "condition
           "consent_attributes", "reason", "offer_days")
 
 
-def life_event_sections(*, session, person_id: UUID, language: str) -> list:  # noqa: ANN001
-    """The person's life events under way, from the journeys domain when it is there (see README)."""
-    try:
-        from govcx.journeys import service as journeys  # the journeys domain, merged beside this one
-    except ImportError:
-        return []
-    progress = getattr(journeys, "life_events_of", None)
-    return [] if progress is None else progress(session=session, person_id=person_id, language=language)
-
-
 @router.get("/me/life-events")
 def my_life_events(request: Request, me: CurrentCitizen, session: SessionDep, tools: ToolsDep) -> Response:
     offers = service.offers_of(session=session, person_id=me.person_id, tools=tools)
@@ -55,7 +45,7 @@ def my_life_events(request: Request, me: CurrentCitizen, session: SessionDep, to
     return render(request, "journeys/proactive/my_life_events.html", {
         "waiting": [o for o in offers if o.status is OfferStatus.OFFERED],
         "decided": [o for o in offers if o.status is not OfferStatus.OFFERED],
-        "life_events": life_event_sections(session=session, person_id=me.person_id, language=current_language()),
+        "life_events": service.life_events_of(session=session, person_id=me.person_id, language=current_language()),
         "statuses": STATUS_LABELS, "done": _(DONE[done]) if done in DONE else "",
     })
 

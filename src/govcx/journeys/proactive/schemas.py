@@ -129,3 +129,17 @@ class OfferCounts(BaseModel):
 class OfferSummary(BaseModel):
     threshold: int
     rules: list[OfferCounts]
+
+
+class LifeEventProgress(BaseModel):
+    """Where one person stands in one life event: the stage, the agencies so far and what comes next."""
+
+    key: str
+    name: str
+    status: str
+    stage_name: str
+    stage_number: int
+    stage_count: int
+    agencies: list[str]
+    next_steps: list[str]
+    started_at: datetime

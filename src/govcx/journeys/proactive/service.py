@@ -31,13 +31,14 @@ from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
 from govcx.core.signing import Signer
 from govcx.crm import service as crm
-from govcx.crm import schemas as crm_schemas
 from govcx.crm.events import CaseStatusChanged
+from govcx.journeys import service as journeys
+from govcx.journeys.models import EventType, InstanceStatus, JourneyInstance, LifeEvent, TouchpointEvent
 from govcx.journeys.proactive import conditions, schemas
-from govcx.journeys.proactive.models import Offer, OfferStatus, ProactiveRule, Trigger
+from govcx.journeys.proactive.models import JourneyWatermark, Offer, OfferStatus, ProactiveRule, Trigger
 from govcx.notify.events import NotificationRequested
 from govcx.registry import service as registry
-from govcx.registry.models import Channel, DataAttribute, SubjectKind, ValueType
+from govcx.registry.models import DataAttribute, SubjectKind, ValueType
 from govcx.vault import service as vault
 from govcx.vault.events import FactRecorded
 
@@ -79,9 +80,20 @@ def _check_rule(session: Session, *, agency_id: UUID, trigger: Trigger, trigger_
                           field="trigger_key")
     elif trigger is Trigger.CASE_RESOLVED and registry.get_service_by_code(session=session, code=trigger_key) is None:
         raise Invalid(f"{trigger_key} is not the code of a service in the catalogue.", field="trigger_key")
+    elif trigger is Trigger.JOURNEY_EVENT:
+        _check_journey_key(session, trigger_key)
     unknown = sorted(k for k in consent_attributes if k not in known)
     if unknown:
         raise Invalid(f"Not in the data catalogue: {', '.join(unknown)}.", field="consent_attributes")
+
+
+def _check_journey_key(session: Session, trigger_key: str) -> None:
+    journey_key, _, point = trigger_key.partition("/")
+    maps = {j.key: j for j in journeys.list_journey_maps(session=session)}
+    if journey_key not in maps:
+        raise Invalid(f"{journey_key} is not the key of a journey map.", field="trigger_key")
+    if point and point not in {t.key for t in maps[journey_key].touchpoints}:
+        raise Invalid(f"{point} is not a touchpoint of {journey_key}.", field="trigger_key")
 
 
 def create_rule(*, session: Session, data: schemas.RuleCreate, by: Actor, clock: Clock) -> ProactiveRule:
@@ -179,6 +191,12 @@ def _facts(session: Session, tools: Tools, person_id: UUID, keys: set[str]) -> d
             for f in vault.current_facts(session=session, cipher=tools.cipher, subject_id=person_id, keys=keys)}
 
 
+def _held(session: Session, tools: Tools, person_id: UUID, service_id: UUID) -> set[str]:
+    form = vault.form_of(session=session, service_id=service_id)
+    return {f.attribute_key for f in vault.current_facts(session=session, cipher=tools.cipher, subject_id=person_id,
+                                                         keys=form)}
+
+
 def offer_id_for(*, rule_id: UUID, person_id: UUID, trigger_ref: str) -> UUID:
     return uuid5(_OFFERS, f"{rule_id}:{person_id}:{trigger_ref}")
 
@@ -209,6 +227,12 @@ def offer_if_due(*, session: Session, rule: ProactiveRule, person_id: UUID, trig
                             today=now.date(), reads=reads):
         return None
     service = registry.get_service(session=session, service_id=rule.service_id)
+    lacking = vault.required_of(session=session, service_id=service.id) - _held(session, tools, person_id, service.id)
+    if lacking:
+        # Proactive means asking nothing: a form government cannot fill is no offer (the person applies as usual).
+        log.info("proactive offer not made: the vault lacks required values", extra={"rule": rule.code,
+                                                                                       "missing": len(lacking)})
+        return None
     expires_at = now + timedelta(days=rule.offer_days)
     consent_id = None
     if rule.consent_attributes:
@@ -291,17 +315,61 @@ def offers_for_resolved_case(*, session: Session, event: CaseStatusChanged, tool
     return [o for o in made if o is not None]
 
 
-def offers_for_journey_event(*, session: Session, person_id: UUID, journey_key: str, touchpoint_key: str | None,
-                             event_type: str, event_ref: str, tools: Tools) -> list[Offer]:
-    """Make the offers a journey event calls for: rules on the journey, or on one of its touchpoints."""
-    keys = [journey_key] + ([f"{journey_key}/{touchpoint_key}"] if touchpoint_key else [])
-    rules = session.scalars(select(ProactiveRule).where(
-        ProactiveRule.active.is_(True), ProactiveRule.trigger == Trigger.JOURNEY_EVENT,
-        ProactiveRule.trigger_key.in_(keys)).order_by(ProactiveRule.code))
-    context = {"journey": journey_key, "touchpoint": touchpoint_key, "type": event_type}
-    made = [offer_if_due(session=session, rule=rule, person_id=person_id, trigger_ref=f"journey:{event_ref}",
-                         event=context, tools=tools) for rule in rules]
-    return [o for o in made if o is not None]
+WATCH = "journey_events"
+WATCH_OVERLAP = timedelta(minutes=5)  # events committed late by a slow batch are still read
+
+
+def offers_for_journey_events(*, session: Session, tools: Tools, limit: int = 5000) -> int:
+    """Read the touchpoint events received since the last look and make the offers journey rules call for.
+
+    Touchpoint events arrive in batches of thousands through Core, so they are watched, not published one by
+    one: each look reads from a little before where the last one stopped (an offer's id makes a second
+    look at the same event harmless). Returns how many offers were made.
+    """
+    rules = list(session.scalars(select(ProactiveRule).where(
+        ProactiveRule.active.is_(True), ProactiveRule.trigger == Trigger.JOURNEY_EVENT).order_by(ProactiveRule.code)))
+    mark = session.get(JourneyWatermark, WATCH)
+    if mark is None:
+        mark = JourneyWatermark(name=WATCH, seen_until=tools.clock.now())
+        session.add(mark)
+        session.flush()
+        return 0
+    if not rules:
+        mark.seen_until = tools.clock.now()
+        return 0
+    journeys_by_id = {j.id: j for j in journeys.list_journey_maps(session=session)}
+    touchpoints = {t.id: t.key for j in journeys_by_id.values() for t in j.touchpoints}
+    wanted = {r.trigger_key.partition("/")[0] for r in rules}
+    ids = [i for i, j in journeys_by_id.items() if j.key in wanted]
+    rows = session.execute(select(TouchpointEvent.id, TouchpointEvent.person_id, TouchpointEvent.journey_id,
+                                  TouchpointEvent.touchpoint_id, TouchpointEvent.type, TouchpointEvent.received_at)
+                           .where(TouchpointEvent.journey_id.in_(ids), TouchpointEvent.person_id.is_not(None),
+                                  TouchpointEvent.received_at > mark.seen_until - WATCH_OVERLAP)
+                           .order_by(TouchpointEvent.received_at).limit(limit)).all()
+    made = 0
+    for row in rows:
+        journey_key = journeys_by_id[row.journey_id].key
+        point = touchpoints.get(row.touchpoint_id) if row.touchpoint_id else None
+        keys = {journey_key, f"{journey_key}/{point}"} if point else {journey_key}
+        event = {"journey": journey_key, "touchpoint": point, "type": EventType(row.type).value}
+        for rule in (r for r in rules if r.trigger_key in keys):
+            made += offer_if_due(session=session, rule=rule, person_id=row.person_id, tools=tools,
+                                 trigger_ref=f"journey:{row.id}", event=event) is not None
+    if rows:
+        mark.seen_until = max(mark.seen_until, rows[-1].received_at)
+    return made
+
+
+class JourneyWatch:
+    """A job of the background loop: look at new touchpoint events for journey rules, in its own unit of work."""
+
+    def __init__(self, *, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+        self.factory = session_factory
+        self.tools = Tools.of(clock=clock, settings=settings)
+
+    def drain(self) -> dict[str, int]:
+        with unit_of_work(self.factory) as session:
+            return {"offers": offers_for_journey_events(session=session, tools=self.tools)}
 
 
 class Reactions:
@@ -376,27 +444,17 @@ def _decide(session: Session, offer_id: UUID, person_id: UUID, tools: Tools, *, 
 
 
 def accept(*, session: Session, offer_id: UUID, person_id: UUID, tools: Tools) -> Offer:
-    """Accept an offer: give the consent it asks for and file the prefilled application as a case."""
+    """Accept an offer: give the consent it asks for and file the prefilled application as a case.
+
+    The application is filed through the CRM with no answers typed: every value comes from the vault.
+    """
     offer = _decide(session, offer_id, person_id, tools, verb="accepted", consent_action=ConsentAction.GIVE)
-    prefill = vault.prefill(session=session, cipher=tools.cipher, clock=tools.clock, service_id=offer.service_id,
-                            person_id=person_id)
-    case = file_application(session=session, offer=offer, answers={v.attribute_key: v.value for v in prefill.known},
-                            names={v.attribute_key: v.attribute_name for v in prefill.known}, clock=tools.clock)
+    case = crm.file_application(session=session, clock=tools.clock, cipher=tools.cipher, person_id=person_id,
+                                service_id=offer.service_id, answers={},
+                                message=f"Accepted from a proactive offer: {offer.why}")
     offer.status, offer.decided_at, offer.case_id = OfferStatus.ACCEPTED, tools.clock.now(), case.id
     session.flush()
     return offer
-
-
-def file_application(*, session: Session, offer: Offer, answers: dict[str, str], names: dict[str, str],
-                     clock: Clock):  # noqa: ANN201
-    """File the application at the offering agency with the values government already held."""
-    service_name = registry.get_service(session=session, service_id=offer.service_id).name
-    given = "\n".join(f"- {names[k]}: {v}" for k, v in answers.items())
-    description = (f"Application for {service_name}, accepted from a proactive offer. "
-                   f"Values from government records, confirmed by the applicant:\n{given or '- none needed'}")
-    return crm.open_case(session=session, agency_id=offer.agency_id, staff_id=None, clock=clock,
-                         data=crm_schemas.CaseCreate(service_id=offer.service_id, person_id=offer.person_id,
-                                                     description=description, channel=Channel.WEB))
 
 
 def decline(*, session: Session, offer_id: UUID, person_id: UUID, tools: Tools) -> Offer:
@@ -439,6 +497,41 @@ def offers_of(*, session: Session, person_id: UUID, tools: Tools) -> list[schema
         ))
     session.flush()
     return read
+
+
+def life_events_of(*, session: Session, person_id: UUID, language: str) -> list[schemas.LifeEventProgress]:
+    """The person's life events under way: the stage reached, the agencies so far and the services that come next."""
+    instances = session.scalars(select(JourneyInstance).where(
+        JourneyInstance.person_id == person_id, JourneyInstance.status == InstanceStatus.ACTIVE)
+        .order_by(JourneyInstance.started_at.desc()))
+    agencies = {a.code: a.name for a in registry.all_agencies(session=session)}
+    progress = []
+    for instance in instances:
+        life_event = session.get(LifeEvent, instance.life_event_id)
+        definition = journeys.definition_of(life_event)
+        stages = definition.stages
+        number = next((i for i, s in enumerate(stages) if s.key == instance.current_stage), 0)
+        done = set(instance.services_done)
+        next_codes = _next_services(stages[number:], done)
+        names = {s.code: s.name for s in map(lambda code: registry.get_service_by_code(session=session, code=code),
+                                                next_codes) if s is not None}
+        progress.append(schemas.LifeEventProgress(
+            key=definition.key, name=getattr(definition.names, language, definition.names.en),
+            status=instance.status.value, stage_name=getattr(stages[number].names, language, stages[number].names.en),
+            stage_number=number + 1, stage_count=len(stages),
+            agencies=[agencies.get(code, code) for code in instance.agencies],
+            next_steps=[names.get(code, code) for code in next_codes], started_at=instance.started_at))
+    return progress
+
+
+def _next_services(stages: list[Any], done: set[str]) -> list[str]:
+    # What the person can do now: the first stage with something left, its services not done whose
+    # prerequisites are.
+    for stage in stages:
+        ready = [s.service for s in stage.services if s.service not in done and set(s.depends_on) <= done]
+        if ready:
+            return ready
+    return []
 
 
 # The CX team's side ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """journeys: proactive services (rules that offer a service when something happens, and their offers)
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0017, 0020 (0015 on its own branch; merged here with selfservice's and journeys' migrations)
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,8 @@ import govcx.core.db
 
 
 revision: str = '0021'
-down_revision: str | None = '0015'
+# Rests on both branches merged into this one, so the store has one head; the lead re-chains at merge.
+down_revision: str | tuple[str, ...] | None = ('0017', '0020')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -44,6 +45,11 @@ def upgrade() -> None:
     with op.batch_alter_table('proactive_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proactive_rule_agency_id'), ['agency_id'], unique=False)
 
+    op.create_table('proactive_journey_watermark',
+    sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('seen_until', govcx.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_proactive_journey_watermark'))
+    )
     op.create_table('proactive_offer',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('rule_id', sa.Uuid(), nullable=False),
@@ -78,6 +84,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_proactive_offer_rule_id'))
         batch_op.drop_index('ix_proactive_offer_person_status')
     op.drop_table('proactive_offer')
+    op.drop_table('proactive_journey_watermark')
     with op.batch_alter_table('proactive_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proactive_rule_agency_id'))
     op.drop_table('proactive_rule')
