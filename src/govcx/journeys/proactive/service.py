@@ -234,19 +234,9 @@ def offer_if_due(*, session: Session, rule: ProactiveRule, person_id: UUID, trig
                                                                                        "missing": len(lacking)})
         return None
     expires_at = now + timedelta(days=rule.offer_days)
-    consent_id = None
-    if rule.consent_attributes:
-        consent = consent_service.request_consent(
-            session=session, requester_agency_id=rule.agency_id, clock=tools.clock, signer=tools.signer,
-            data=ConsentCreate(subject_id=person_id, attributes=rule.consent_attributes,
-                               purpose=Purpose.SERVICE_PROVISION, one_off=True, valid_until=expires_at,
-                               purpose_text=f"To decide your application for {service.name} without asking "
-                                            "you for what other agencies already hold.",
-                               language=_language(session, person_id, tools.clock)))
-        consent_id = consent.id
     offer = Offer(id=offer_id, rule_id=rule.id, person_id=person_id, agency_id=rule.agency_id,
                   service_id=service.id, trigger_ref=trigger_ref, status=OfferStatus.OFFERED,
-                  fields=vault.form_of(session=session, service_id=service.id), consent_id=consent_id,
+                  fields=vault.form_of(session=session, service_id=service.id), consent_id=None,
                   why=rule.reason, offered_at=now, expires_at=expires_at)
     try:
         with session.begin_nested():
@@ -254,15 +244,30 @@ def offer_if_due(*, session: Session, rule: ProactiveRule, person_id: UUID, trig
             session.flush()
     except IntegrityError:
         return None  # another delivery of the same event made it first
-    attribute_names = registry.attribute_names(session=session, wanted=reads | {event.get("attribute") or ""})
-    publish(session, NotificationRequested(
-        person_id=person_id, template_key=OFFER_TEMPLATE, why_rule=rule.reason,
-        facts={"service_name": service.name, "agency_name": _agency_name(session, rule.agency_id),
-               "offer_url": OFFERS_PAGE, "expires_on": expires_at.date().isoformat()},
-        why_data=tuple(sorted(n for k, n in attribute_names.items() if k)),
-        dedup_key=f"{OFFER_TEMPLATE}:{offer.id}", sender_agency_id=rule.agency_id,
-    ))
+    if rule.consent_attributes:
+        offer.consent_id = consent_service.request_consent(
+            session=session, requester_agency_id=rule.agency_id, clock=tools.clock, signer=tools.signer,
+            data=ConsentCreate(subject_id=person_id, attributes=rule.consent_attributes,
+                               purpose=Purpose.SERVICE_PROVISION, one_off=True, valid_until=expires_at,
+                               purpose_text=f"To decide your application for {service.name} without asking "
+                                            "you for what other agencies already hold.",
+                               language=_language(session, person_id, tools.clock))).id
+        session.flush()
+    why_keys = reads | ({event["attribute"]} if event.get("attribute") else set())
+    publish(session, offer_notice(session=session, offer=offer, why_keys=why_keys))
     return offer
+
+
+def offer_notice(*, session: Session, offer: Offer, why_keys: set[str]) -> NotificationRequested:
+    """The message that brings an offer to its person: by name, in their language, saying why and with what data."""
+    service = registry.get_service(session=session, service_id=offer.service_id)
+    names = registry.attribute_names(session=session, wanted=why_keys)
+    return NotificationRequested(
+        person_id=offer.person_id, template_key=OFFER_TEMPLATE, why_rule=offer.why,
+        facts={"service_name": service.name, "agency_name": _agency_name(session, offer.agency_id),
+               "offer_url": OFFERS_PAGE, "expires_on": offer.expires_at.date().isoformat()},
+        why_data=tuple(sorted(names.get(k, k) for k in why_keys)),
+        dedup_key=f"{OFFER_TEMPLATE}:{offer.id}", sender_agency_id=offer.agency_id)
 
 
 def _agency_name(session: Session, agency_id: UUID) -> str:
