@@ -40,6 +40,11 @@ class Cast:
 
 @pytest.fixture
 def cast(uow, clock, cipher) -> Cast:  # noqa: ANN001
+    return build_cast(uow, clock, cipher)
+
+
+def build_cast(uow, clock, cipher) -> Cast:  # noqa: ANN001
+    """The cast, each part through its own service, in one unit of work (`uow()` opens it)."""
     with uow() as session:
         population = factories.agency(session, clock, code="POP", name="Population Register")
         benefits = factories.agency(session, clock, code="SOC", name="Social Insurance Board")
