@@ -76,3 +76,31 @@ def test_another_agency_cannot_offer_the_benefits_agencys_service(client, cast, 
 
     assert answer.status_code == 422
     assert "its own agency" in answer.json()["detail"]
+
+
+def test_the_offer_summary_counts_by_outcome_and_withholds_counts_below_the_threshold(client, cast, uow, clock,
+                                                                                       cipher, settings):
+    from datetime import date, timedelta
+
+    from tests.factories import registry as registry_factories
+    from tests.factories import vault as vault_factories
+    from tests.journeys.proactive.conftest import BIRTH, record_birth
+
+    assert _post(client, cast).status_code == 201
+    record_birth(client, cast, date(2026, 3, 14))  # the cast's parent: one offer
+    for n in range(settings.suppression_threshold):  # and enough other parents to be shown
+        with uow() as session:
+            parent = registry_factories.person(session, clock, cipher, given_name=f"Parent{n}")
+            vault_factories.fact(session, clock, cipher, subject_id=parent.id, key="tax.residency", value="resident",
+                                 agency=cast.tax)
+            for key, value in (("person.name", f"Parent{n}"), ("person.address", f"Street {n}"),
+                               (BIRTH, (date(2026, 3, 1) + timedelta(days=n % 10)).isoformat())):
+                vault_factories.fact(session, clock, cipher, subject_id=parent.id, key=key, value=value,
+                                     agency=cast.population)
+
+    summary = client.get("/api/v1/proactive/offers/summary", headers={"X-API-Key": cast.benefits_key}).json()
+
+    [row] = summary["rules"]
+    assert summary["threshold"] == settings.suppression_threshold
+    assert row["made"] == settings.suppression_threshold + 1 and row["waiting"] == settings.suppression_threshold + 1
+    assert row["accepted"] is None and row["declined"] is None  # none (below the threshold): withheld

@@ -59,16 +59,12 @@ def my_offers(me: CurrentCitizen, session: SessionDep, tools: ToolsDep) -> schem
     return schemas.OfferList(items=service.offers_of(session=session, person_id=me.person_id, tools=tools))
 
 
-def _one(session, person_id: UUID, offer_id: UUID, tools) -> schemas.OfferRead:  # noqa: ANN001
-    return next(o for o in service.offers_of(session=session, person_id=person_id, tools=tools) if o.id == offer_id)
-
-
 @router.post("/me/offers/{offer_id}/accept", response_model=schemas.OfferRead, operation_id="accept_my_offer",
              dependencies=[CsrfProtected], responses=problem_responses(404, 409))
 def accept_offer(offer_id: UUID, me: CurrentCitizen, session: SessionDep, tools: ToolsDep) -> schemas.OfferRead:
     """Accept an offer: its application is filed with the values shown (send the X-CSRF-Token header)."""
     service.accept(session=session, offer_id=offer_id, person_id=me.person_id, tools=tools)
-    return _one(session, me.person_id, offer_id, tools)
+    return service.offer_of(session=session, offer_id=offer_id, person_id=me.person_id, tools=tools)
 
 
 @router.post("/me/offers/{offer_id}/decline", response_model=schemas.OfferRead, operation_id="decline_my_offer",
@@ -76,4 +72,4 @@ def accept_offer(offer_id: UUID, me: CurrentCitizen, session: SessionDep, tools:
 def decline_offer(offer_id: UUID, me: CurrentCitizen, session: SessionDep, tools: ToolsDep) -> schemas.OfferRead:
     """Decline an offer; the same event never brings it back (send the X-CSRF-Token header)."""
     service.decline(session=session, offer_id=offer_id, person_id=me.person_id, tools=tools)
-    return _one(session, me.person_id, offer_id, tools)
+    return service.offer_of(session=session, offer_id=offer_id, person_id=me.person_id, tools=tools)

@@ -474,6 +474,15 @@ def offers_of(*, session: Session, person_id: UUID, tools: Tools) -> list[schema
     """A person's offers, newest first, each with its prefilled values and the consent it asks for."""
     offers = list(session.scalars(select(Offer).where(Offer.person_id == person_id)
                                   .order_by(Offer.offered_at.desc(), Offer.id)))
+    return _read_offers(session, offers, tools)
+
+
+def offer_of(*, session: Session, offer_id: UUID, person_id: UUID, tools: Tools) -> schemas.OfferRead:
+    """One of the person's offers, as `offers_of` shows it."""
+    return _read_offers(session, [_own_offer(session, offer_id, person_id)], tools)[0]
+
+
+def _read_offers(session: Session, offers: list[Offer], tools: Tools) -> list[schemas.OfferRead]:
     now = tools.clock.now()
     rules = {r.id: r.code for r in session.scalars(select(ProactiveRule).where(
         ProactiveRule.id.in_({o.rule_id for o in offers})))}
@@ -485,7 +494,7 @@ def offers_of(*, session: Session, person_id: UUID, tools: Tools) -> list[schema
         prefilled, missing = [], []
         if offer.status is OfferStatus.OFFERED:
             prefill = vault.prefill(session=session, cipher=tools.cipher, clock=tools.clock,
-                                    service_id=offer.service_id, person_id=person_id)
+                                    service_id=offer.service_id, person_id=offer.person_id)
             prefilled = [schemas.PrefilledValue(attribute_key=v.attribute_key, attribute_name=v.attribute_name,
                                                 value=v.value, source_name=v.source_name) for v in prefill.known]
             missing = list(prefill.missing)
