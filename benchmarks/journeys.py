@@ -54,9 +54,10 @@ def _events(batch: int, people: list[str], journeys: dict[str, list[str]], rng: 
     keys = list(journeys)
     for n in range(BATCH):
         journey = rng.choice(keys)
-        signed_in = rng.random() < 0.33
-        out.append({"id": f"b{batch}-{n}", "person_id": rng.choice(people) if signed_in else None,
-                    "visitor_id": f"v-{rng.randrange(50_000)}", "journey": journey,
+        # A signed-in person browses under their own visitor id (linked to them once, at their first sign-in).
+        person = rng.choice(people) if rng.random() < 0.33 else None
+        out.append({"id": f"b{batch}-{n}", "person_id": person,
+                    "visitor_id": f"p-{person[:8]}" if person else f"v-{rng.randrange(50_000)}", "journey": journey,
                     "touchpoint": rng.choice(journeys[journey]), "type": rng.choice(TYPES),
                     "at": (now - timedelta(minutes=rng.randrange(100_000))).isoformat(),
                     "properties": {"step": rng.randrange(1, 6), "form": "v2"}})

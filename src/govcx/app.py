@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -27,7 +28,7 @@ from govcx.core.migrations import upgrade
 from govcx.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from govcx.core.proxies import TrustedProxyMiddleware
 from govcx.crm import service as crm_service
-from govcx.crm.events import CaseStatusChanged, FollowUpCaseOpened
+from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened, InteractionRecorded
 from govcx.core import timeline
 from govcx.crm import timeline as crm_timeline
 from govcx.consent import timeline as consent_timeline
@@ -49,7 +50,10 @@ from govcx.exchange.pages import router as exchange_pages
 from govcx.exchange import witness as audit_witness
 from govcx.exchange.router import router as exchange_router
 from govcx.notify.pages import router as notify_pages
+from govcx.journeys import service as journeys_service
+from govcx.journeys import timeline as journeys_timeline
 from govcx.journeys.router import router as journeys_router
+from govcx.journeys.pages import router as journeys_pages
 from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
 from govcx.journeys.proactive.pages import router as proactive_pages
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     timeline.register_entries({"case"}, crm_timeline.case_entries)
     timeline.register_entries({"consent"}, consent_timeline.consent_entries)
     timeline.register_entries({"data_use"}, exchange_timeline.data_use_entries)
+    timeline.register_entries({"journey"}, journeys_timeline.journey_entries)
     timeline.register_facts(registry_timeline.registry_facts)
     timeline.register_facts(vault_timeline.vault_facts)
 
@@ -125,6 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(exchange_pages)
     app.include_router(feedback_pages)
     app.include_router(notify_pages)
+    app.include_router(journeys_pages)
     app.include_router(proactive_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
@@ -170,15 +176,25 @@ def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock,
     events.subscribe(CaseStatusChanged, partial(feedback_service.invite_after_resolved_case, factory=session_factory,
                                                 clock=clock, settings=settings),
                      key="feedback.case_invitation")
+    # Journeys hear of contacts and cases: handling and waiting time for the time tax, and journeys moved on.
+    events.subscribe(CaseOpened, partial(journeys_service.on_case_opened, factory=session_factory, clock=clock),
+                     key="journeys.case_opened")
+    events.subscribe(CaseStatusChanged, partial(journeys_service.on_case_status_changed, factory=session_factory,
+                                                clock=clock), key="journeys.case_status")
+    events.subscribe(InteractionRecorded, partial(journeys_service.on_interaction_recorded, factory=session_factory,
+                                                  clock=clock), key="journeys.interaction")
 
 
 def background_jobs(*, session_factory: sessionmaker[Session], clock: Clock, settings: Settings) -> list[Job]:
     """What the background loop drains each round: event deliveries first (they may queue messages), then
     the notification outbox."""
     outbox = Worker(session_factory=session_factory, clock=clock, settings=settings)
-    # New touchpoint events are looked at for journey rules of proactive services (they may queue offers).
+    lapsed = partial(journeys_service.close_lapsed_journeys, factory=session_factory, clock=clock,
+                     inactivity=timedelta(days=settings.journey_inactivity_days))
+    # New touchpoint events are looked at for journey rules of proactive services (they may queue offers,
+    # so before the outbox, which stays last: `govcx worker --once` reads its counts there).
     watch = ProactiveJourneyWatch(session_factory=session_factory, clock=clock, settings=settings)
-    return [partial(events.drain, session_factory, batch=settings.worker_batch), watch.drain, outbox.drain]
+    return [partial(events.drain, session_factory, batch=settings.worker_batch), lapsed, watch.drain, outbox.drain]
 
 
 @asynccontextmanager

@@ -54,6 +54,7 @@ class Site:
     case_id: UUID | None = None
     survey_id: UUID | None = None
     legal_basis_id: UUID | None = None
+    database_url: str = ""
 
 
 def _square(west: float, south: float) -> dict:
@@ -128,7 +129,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     survey_id = fill_feedback(app)
     with served(app) as base_url:
         yield Site(base_url=base_url, citizen_id=citizen_id, staff_emails=emails, case_id=case_id,
-                   survey_id=survey_id, legal_basis_id=legal_basis_id)
+                   survey_id=survey_id, legal_basis_id=legal_basis_id, database_url=settings.database_url)
 
 
 @contextlib.contextmanager

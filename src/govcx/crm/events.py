@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 
@@ -23,6 +24,19 @@ class CaseStatusChanged:
     service_id: UUID
     previous: str
     status: str
+
+
+@dataclass(frozen=True)
+class InteractionRecorded:
+    """A contact with a person on any channel (journeys counts its handling time in the time tax)."""
+
+    interaction_id: UUID
+    agency_id: UUID
+    person_id: UUID
+    service_id: UUID | None
+    channel: str
+    started_at: datetime
+    ended_at: datetime | None
 
 
 @dataclass(frozen=True)

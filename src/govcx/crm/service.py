@@ -20,7 +20,7 @@ from govcx.core.errors import Conflict, Invalid, NotFound
 from govcx.core.events import publish
 from govcx.core.pagination import PageParams, paginate
 from govcx.crm import schemas
-from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened
+from govcx.crm.events import CaseOpened, CaseStatusChanged, FollowUpCaseOpened, InteractionRecorded
 from govcx.crm.models import (
     Case, CaseAnswer, CaseEvent, CaseEventKind, CaseStatus, Interaction, Outcome, RepeatAsk, RoutingRule,
 )
@@ -352,6 +352,10 @@ def record_interaction(*, session: Session, data: schemas.InteractionCreate, by:
         interaction.outcome = Outcome.CASE_OPENED
     session.add(interaction)
     session.flush()
+    if data.person_id is not None:
+        publish(session, InteractionRecorded(
+            interaction_id=interaction.id, agency_id=agency_id, person_id=data.person_id, service_id=data.service_id,
+            channel=interaction.channel.value, started_at=interaction.started_at, ended_at=interaction.ended_at))
     if data.values_given and data.person_id is not None:
         record_values_given(
             session=session, person_id=data.person_id, agency_id=agency_id, service_id=data.service_id,

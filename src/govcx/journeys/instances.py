@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from govcx.core.clock import Clock
@@ -106,12 +106,13 @@ def advance(*, session: Session, touches: list[Touch], clock: Clock,
     services = registry_service.service_codes(session=session, wanted={t.service_id for t in touches if t.service_id})
     agencies = registry_service.agency_codes(session=session, wanted={t.agency_id for t in touches if t.agency_id})
     table = JourneyInstance.__table__
-    persons = {t.person_id for t in touches}
+    pairs = list({(t.person_id, t.life_event_id) for t in touches if t.life_event_id in shapes})
     current: dict[tuple[UUID, UUID], _State] = {}
-    for start in range(0, len(persons), 2000):
-        chunk = list(persons)[start:start + 2000]
-        for row in session.execute(select(table).where(
-                table.c.person_id.in_(chunk), table.c.life_event_id.in_(shapes),
+    for start in range(0, len(pairs), 1000):  # only the instances these touches are about
+        for row in session.execute(select(
+                table.c.id, table.c.person_id, table.c.life_event_id, table.c.started_at, table.c.last_activity_at,
+                table.c.agencies, table.c.services_done, table.c.current_stage).where(
+                tuple_(table.c.person_id, table.c.life_event_id).in_(pairs[start:start + 1000]),
                 table.c.status == InstanceStatus.ACTIVE.value)):
             current[(row.person_id, row.life_event_id)] = _State(
                 id=row.id, started_at=row.started_at, last_activity_at=row.last_activity_at,

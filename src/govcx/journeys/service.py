@@ -12,17 +12,25 @@ from uuid import UUID
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from govcx.core import accounts
 from govcx.core.accounts import Scope
 from govcx.core.auth import authorize
+from govcx.core.cache import RarelyChanging
 from govcx.core.clock import Clock
+from govcx.core.db import unit_of_work
+from govcx.core.events import publish
 from govcx.core.errors import Conflict, Invalid, NotFound, ProblemError
 from govcx.core.ids import new_id
+from govcx.crm.events import CaseOpened, CaseStatusChanged, InteractionRecorded
 from govcx.journeys import instances, lifeevents
+from govcx.journeys.events import TouchpointEventsRecorded
 from govcx.journeys.lifeevents import LifeEventDefinition
 from govcx.journeys.models import (
+    ActivityKind,
     EventType,
+    JourneyActivity,
     JourneyMap,
     JourneyMapVersion,
     JourneyStage,
@@ -238,6 +246,7 @@ def touchpoint_key(service_code: str) -> str:
 
 def _bump_map(session: Session, journey: JourneyMap, *, changed_by: str, at: datetime) -> None:
     session.flush()
+    _JOURNEYS.forget(session)
     journey.version += 1
     journey.updated_at = at
     session.add(JourneyMapVersion(journey_id=journey.id, version=journey.version, snapshot=map_snapshot(journey),
@@ -319,6 +328,16 @@ def update_touchpoint(*, session: Session, key: str, touchpoint: str, data: Any,
         _bump_map(session, journey, changed_by=changed_by, at=clock.now())
     session.flush()
     return journey
+
+
+def owner_names(*, session: Session, ids: set[UUID]) -> dict[UUID, str]:
+    """The names of the staff members who own touchpoints."""
+    out = {}
+    for staff_id in ids:
+        account = accounts.get_staff(session=session, staff_id=staff_id)
+        if account is not None:
+            out[staff_id] = account.name
+    return out
 
 
 def journey_map_versions(*, session: Session, journey_id: UUID) -> Sequence[JourneyMapVersion]:
@@ -458,7 +477,8 @@ def ingest(*, session: Session, agency_id: UUID, events_in: list[Any], clock: Cl
                 raw.get("id"), str) else None, tuple(problems)))
         else:
             checked.append((index, row))
-    journeys = _journey_index(session, {row["journey"] for _, row in checked})
+    journeys = _journey_index(session, {row["journey"] for _, row in checked},
+                              {(row["journey"], row["touchpoint"]) for _, row in checked if row["touchpoint"]})
     persons = _existing_persons(session, {row["person_id"] for _, row in checked if row["person_id"]})
     links = _visitor_links(session, agency_id, {row["visitor_id"] for _, row in checked
                                                 if row["visitor_id"] and not row["person_id"]})
@@ -507,6 +527,10 @@ def ingest(*, session: Session, agency_id: UUID, events_in: list[Any], clock: Cl
     instances.apply_touchpoint_events(session=session, journeys={j.id: j for j in journeys.values()},
                                       rows=[r for r in rows if r["person_id"] is not None], clock=clock,
                                       inactivity=inactivity)
+    if inserted:
+        publish(session, TouchpointEventsRecorded(
+            agency_id=agency_id, person_ids=tuple({r["person_id"] for r in rows if r["person_id"] is not None}),
+            journeys=tuple(sorted({j.key for j in journeys.values() if j.id in {r["journey_id"] for r in rows}}))))
     return IngestResult(accepted=inserted, duplicates=duplicates, errors=errors)
 
 
@@ -522,20 +546,29 @@ class JourneyIndex:
     touchpoint_agencies: dict[UUID, UUID]      # id -> agency id
 
 
-def _journey_index(session: Session, keys: set[str]) -> dict[str, JourneyIndex]:
-    if not keys:
-        return {}
-    maps = session.execute(select(JourneyMap.id, JourneyMap.key, JourneyMap.life_event_id)
-                           .where(JourneyMap.key.in_(keys))).all()
+def _load_journey_index(session: Session) -> dict[str, JourneyIndex]:
+    maps = session.execute(select(JourneyMap.id, JourneyMap.key, JourneyMap.life_event_id)).all()
     points: dict[UUID, list[Any]] = {m.id: [] for m in maps}
     for row in session.execute(select(Touchpoint.journey_id, Touchpoint.id, Touchpoint.key, Touchpoint.service_id,
-                                      Touchpoint.agency_id).where(Touchpoint.journey_id.in_(points))):
+                                      Touchpoint.agency_id)):
         points[row.journey_id].append(row)
     return {m.key: JourneyIndex(id=m.id, key=m.key, life_event_id=m.life_event_id,
                                 touchpoints={t.key: t.id for t in points[m.id]},
                                 touchpoint_services={t.id: t.service_id for t in points[m.id]},
                                 touchpoint_agencies={t.id: t.agency_id for t in points[m.id]})
             for m in maps}
+
+
+# Every batch names journeys and touchpoints by key: read them once a while, not twice per batch.
+_JOURNEYS: RarelyChanging[str, JourneyIndex] = RarelyChanging(_load_journey_index)
+
+
+def _journey_index(session: Session, keys: set[str], touchpoints: set[tuple[str, str]]) -> dict[str, JourneyIndex]:
+    index = _JOURNEYS.get(session, keys)
+    if any(journey in index and point not in index[journey].touchpoints for journey, point in touchpoints):
+        _JOURNEYS.forget(session)  # a touchpoint added since, perhaps in another process
+        index = _JOURNEYS.get(session, keys)
+    return {key: index[key] for key in keys if key in index}
 
 
 def _existing_persons(session: Session, ids: set[UUID]) -> set[UUID]:
@@ -590,3 +623,85 @@ def _link_visitors(session: Session, *, agency_id: UUID, links: dict[str, UUID],
         table.c.agency_id == agency_id, table.c.visitor_id == bindparam("v"), table.c.person_id.is_(None),
     ).values(person_id=bindparam("p")).execution_options(synchronize_session=False),
         [{"v": v, "p": p} for v, p in fresh.items()])
+
+
+# What the CRM tells journeys (durable handlers, subscribed in app.py) -------------------------------
+
+
+def record_activities(*, session: Session, rows: list[dict[str, Any]], clock: Clock) -> int:
+    """Keep contacts and cases of people for their journeys, once per `ref`; move their journeys on; return how many were new.
+
+    Each row: ref, kind, person_id, agency_id, service_id, channel, started_at, ended_at. The demo
+    loads its history through here in bulk; the CRM's events come one at a time.
+    """
+    if not rows:
+        return 0
+    table = JourneyActivity.__table__
+    known = set(session.scalars(select(JourneyActivity.ref).where(JourneyActivity.ref.in_([r["ref"] for r in rows]))))
+    fresh = [{"id": new_id(), **r} for r in rows if r["ref"] not in known]
+    if fresh:
+        _insert_ignoring_duplicates(session, table, fresh, ("ref",))
+    _advance_from_activities(session, fresh, clock)
+    return len(fresh)
+
+
+def _advance_from_activities(session: Session, rows: list[dict[str, Any]], clock: Clock) -> None:
+    touches = []
+    for row in rows:
+        if row.get("service_id") is None:
+            continue
+        for life_event_id in instances.life_events_of_service(session=session, service_id=row["service_id"]):
+            done = row["kind"] == ActivityKind.CASE.value and row.get("ended_at") is not None
+            touches.append(instances.Touch(person_id=row["person_id"], life_event_id=life_event_id,
+                                           at=row.get("ended_at") or row["started_at"], service_id=row["service_id"],
+                                           agency_id=row["agency_id"], done=done))
+    instances.advance(session=session, touches=touches, clock=clock)
+
+
+def on_case_opened(event: CaseOpened, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Start the waiting time of a person's case (idempotent: a case is kept once)."""
+    if event.person_id is None:
+        return
+    with unit_of_work(factory) as session:
+        record_activities(session=session, clock=clock, rows=[{
+            "ref": f"case:{event.case_id}", "kind": ActivityKind.CASE.value, "person_id": event.person_id,
+            "agency_id": event.agency_id, "service_id": event.service_id, "channel": None,
+            "started_at": clock.now(), "ended_at": None}])
+
+
+def on_case_status_changed(event: CaseStatusChanged, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """End a case's waiting time when it is resolved; the service is done for the person's journeys."""
+    if event.person_id is None or event.status not in ("resolved", "closed"):
+        return
+    with unit_of_work(factory) as session:
+        ref = f"case:{event.case_id}"
+        activity = session.scalar(select(JourneyActivity).where(JourneyActivity.ref == ref))
+        now = clock.now()
+        if activity is None:  # opened before journeys listened: its waiting is unknown, its end is not
+            record_activities(session=session, clock=clock, rows=[{
+                "ref": ref, "kind": ActivityKind.CASE.value, "person_id": event.person_id,
+                "agency_id": event.agency_id, "service_id": event.service_id, "channel": None,
+                "started_at": now, "ended_at": now}])
+            return
+        if activity.ended_at is not None:
+            return  # heard already
+        activity.ended_at = now
+        session.flush()
+        _advance_from_activities(session, [{"kind": activity.kind.value, "person_id": activity.person_id,
+                                            "agency_id": activity.agency_id, "service_id": activity.service_id,
+                                            "started_at": activity.started_at, "ended_at": now}], clock)
+
+
+def on_interaction_recorded(event: InteractionRecorded, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Keep a contact's handling time for the person's journeys (idempotent)."""
+    with unit_of_work(factory) as session:
+        record_activities(session=session, clock=clock, rows=[{
+            "ref": f"interaction:{event.interaction_id}", "kind": ActivityKind.CONTACT.value,
+            "person_id": event.person_id, "agency_id": event.agency_id, "service_id": event.service_id,
+            "channel": event.channel, "started_at": event.started_at, "ended_at": event.ended_at}])
+
+
+def close_lapsed_journeys(*, factory: sessionmaker[Session], clock: Clock, inactivity: timedelta) -> int:
+    """Mark every journey with no activity for `inactivity` as abandoned (a background job)."""
+    with unit_of_work(factory) as session:
+        return instances.mark_abandoned(session=session, now=clock.now(), inactivity=inactivity)

@@ -127,6 +127,7 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
         if viewer.sees_cx:
             primary.append(("Regions", "/cx/regions"))
             primary.append(("Feedback", "/cx/feedback"))
+            primary.append(("Journeys", "/cx/journeys"))
             primary.append(("Proactive services", "/cx/proactive"))
         if Scope.LEGAL_BASIS_ADMIN in viewer.staff.scopes:
             primary.append(("Legal bases", "/admin/legal-bases"))
