@@ -209,10 +209,11 @@ def test_killing_the_worker_while_it_drains_events_then_restarting_runs_every_re
                           data=crm_schemas.CaseStatusChange(status=CaseStatus.RESOLVED, reason="Filled"))
         finish(session, failed=False)
     total = _pending(uow)
-    with uow() as session:  # every durable reaction to a resolution, once per case (other domains add theirs)
-        handlers = set(session.scalars(select(EventDelivery.handler).distinct()))
-    assert {"notify.requested", "feedback.case_invitation"} <= handlers  # a status message and a survey invitation
-    assert total == len(handlers) * len(town["cases"])
+    with uow() as session:  # other domains' reactions are pending beside these
+        pending = dict(session.execute(select(EventDelivery.handler, func.count()).where(
+            EventDelivery.state != DeliveryState.DONE).group_by(EventDelivery.handler)).all())
+    # A status message and a survey invitation each.
+    assert pending["notify.requested"] == pending["feedback.case_invitation"] == len(town["cases"])
     time.sleep(LEASE_S + 0.2)
 
     doomed = _govcx(settings, "worker", "--once")
