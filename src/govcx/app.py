@@ -56,6 +56,10 @@ from govcx.journeys.router import router as journeys_router
 from govcx.journeys.pages import router as journeys_pages
 from govcx.notify.router import router as notify_router
 from govcx.notify.worker import Reactions, Worker
+from govcx.journeys.proactive.pages import router as proactive_pages
+from govcx.journeys.proactive.router import router as proactive_router
+from govcx.journeys.proactive.service import JourneyWatch as ProactiveJourneyWatch
+from govcx.journeys.proactive.service import Reactions as ProactiveReactions
 from govcx.vault.pages import router as vault_pages
 from govcx.admin.pages import router as admin_pages
 from govcx.vault.router import router as vault_router
@@ -115,6 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(consent_router)
     app.include_router(exchange_router)
     app.include_router(notify_router)
+    app.include_router(proactive_router)
     app.include_router(signing.router)
     app.include_router(feedback_router)
     app.include_router(journeys_router)
@@ -128,6 +133,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(notify_pages)
     app.include_router(admin_pages)
     app.include_router(journeys_pages)
+    app.include_router(proactive_pages)
 
     # Outermost last: request context wraps everything, sessions sit inside it.
     app.add_middleware(
@@ -159,6 +165,8 @@ def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock,
     events.configure(lease_s=settings.event_lease_s, backoff_s=settings.event_backoff_s,
                      max_attempts=settings.event_max_attempts, keep_days=settings.event_keep_days)
     Reactions.install(session_factory=session_factory, clock=clock, settings=settings)
+    # Proactive services: a recorded fact or a resolved case may call for an offer (a birth: the child benefit).
+    ProactiveReactions.install(session_factory=session_factory, clock=clock, settings=settings)
     # Voice of the customer reaches the right desk: a feedback follow-up opens a routed case,
     # and the follow-up notes the case.
     events.subscribe(FollowUpNeeded, partial(crm_service.open_follow_up_case, factory=session_factory, clock=clock),
@@ -185,7 +193,10 @@ def background_jobs(*, session_factory: sessionmaker[Session], clock: Clock, set
     outbox = Worker(session_factory=session_factory, clock=clock, settings=settings)
     lapsed = partial(journeys_service.close_lapsed_journeys, factory=session_factory, clock=clock,
                      inactivity=timedelta(days=settings.journey_inactivity_days))
-    return [partial(events.drain, session_factory, batch=settings.worker_batch), outbox.drain, lapsed]
+    # New touchpoint events are looked at for journey rules of proactive services (they may queue offers,
+    # so before the outbox, which stays last: `govcx worker --once` reads its counts there).
+    watch = ProactiveJourneyWatch(session_factory=session_factory, clock=clock, settings=settings)
+    return [partial(events.drain, session_factory, batch=settings.worker_batch), lapsed, watch.drain, outbox.drain]
 
 
 @asynccontextmanager

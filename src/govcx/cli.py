@@ -215,13 +215,14 @@ def worker(
     subscribe_reactions(session_factory=session_factory, clock=clock, settings=settings)
     jobs = background_jobs(session_factory=session_factory, clock=clock, settings=settings)
     if once:
-        delivered, counts, *others = background.run_round(jobs)  # others: domains' upkeep (lapsed journeys)
+        results = background.run_round(jobs)  # events first, the outbox last, other domains' jobs between
+        delivered, counts = results[0], results[-1]
         if delivered is not None:
             console.print(f"events drained: {delivered['delivered']} reactions ran, {delivered['failed']} failed")
         if counts is not None:
             console.print("outbox drained: " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
                                                 or "nothing was due"))
-        if None in (delivered, counts, *others):
+        if None in results:
             _fail("A background job failed; see the log.")
         return
     console.print(f"govcx worker draining events and the outbox every {settings.worker_poll_s:g} s "

@@ -13,5 +13,6 @@ from govcx.exchange import models as exchange_models  # noqa: F401
 from govcx.notify import models as notify_models  # noqa: F401
 from govcx.admin import models as admin_models  # noqa: F401
 from govcx.journeys import models as journeys_models  # noqa: F401
+from govcx.journeys.proactive import models as proactive_models  # noqa: F401
 
 metadata = Base.metadata

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from govcx.core.clock import SystemClock
-from govcx.notify import recommend, service
+from govcx.notify import defaults, recommend, service
 from govcx.notify.models import MessageStatus, NotificationPreference
 from govcx.registry import service as registry
 from tests.demo.conftest import PEOPLE
@@ -16,7 +16,7 @@ def test_everyone_in_the_demo_has_notification_preferences(demo, truth, uow):
         stored = session.scalar(select(func.count()).select_from(NotificationPreference))
 
     assert stored == PEOPLE == truth["notify"]["people_with_preferences"]
-    assert truth["notify"]["templates"] == 8
+    assert truth["notify"]["templates"] == len(defaults.default_templates())  # every shipped one, each language
 
 
 def test_the_demo_citizen_has_messages_sent_and_the_recommendations_her_consent_allows(

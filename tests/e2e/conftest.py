@@ -6,6 +6,7 @@ Chromium is Debian's (`apt-get install chromium`), driven by Playwright's Python
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -127,6 +128,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     app = create_app(settings, clock=FixedClock(datetime(2026, 3, 16, 9, 30, tzinfo=UTC)))
     citizen_id, emails, case_id, legal_basis_id = _fill(app)
     survey_id = fill_feedback(app)
+    with served(app) as base_url:
+        yield Site(base_url=base_url, citizen_id=citizen_id, staff_emails=emails, case_id=case_id,
+                   survey_id=survey_id, legal_basis_id=legal_basis_id, database_url=settings.database_url)
+
+
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:  # noqa: ANN001
+    """Serve `app` from a thread on a free port; yield its base URL."""
     # Port 0: the system picks a free port, read back once the server listens (no race with other runs).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -137,11 +146,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             pytest.fail("The govcx server did not start.")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(base_url=f"http://127.0.0.1:{port}", citizen_id=citizen_id, staff_emails=emails, case_id=case_id,
-               survey_id=survey_id, legal_basis_id=legal_basis_id, database_url=settings.database_url)
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,7 @@ class Scope(StrEnum):
     NOTIFY_ADMIN = "notify:admin"  # keep message templates and recommendation rules
     JOURNEYS_WRITE = "journeys:write"  # keep life events and journey maps
     EVENTS_WRITE = "events:write"  # send touchpoint events (a key a public web form may carry: it can only add)
+    PROACTIVE_ADMIN = "proactive:admin"  # keep the agency's proactive service rules
 
 
 class Role(StrEnum):
@@ -56,7 +57,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.CX_ANALYST: frozenset({Scope.REGISTRY_READ, Scope.CX_READ, Scope.JOURNEYS_WRITE}),
     Role.AGENCY_ADMIN: frozenset({Scope.REGISTRY_READ, Scope.REGISTRY_WRITE, Scope.STAFF_MANAGE, Scope.CX_READ,
                                   Scope.CRM_READ, Scope.CRM_WRITE, Scope.FEEDBACK_WRITE,
-                                  Scope.NOTIFY_SEND, Scope.NOTIFY_ADMIN, Scope.JOURNEYS_WRITE}),
+                                  Scope.NOTIFY_SEND, Scope.NOTIFY_ADMIN, Scope.JOURNEYS_WRITE, Scope.PROACTIVE_ADMIN}),
     Role.PLATFORM_ADMIN: frozenset(Scope),
 }
 # What an agency's API key may hold. The register of legal bases is kept by platform administrators

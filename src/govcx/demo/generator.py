@@ -40,6 +40,7 @@ from govcx.demo import country
 from govcx.demo import crm as demo_crm
 from govcx.demo import once_only as once_only_demo
 from govcx.demo import feedback as feedback_demo
+from govcx.demo import journeys as journeys_demo
 from govcx.demo.notify import generate_notify
 from govcx.exchange import service as exchange_service
 from govcx.exchange import witness as audit_witness
@@ -658,6 +659,10 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
                 factory=generator.factory, seed=seed, clock=clock, region_ids=c.region_ids,
                 understaffed=understaffed, people_by_region=c.people_by_region, people=people,
                 start=generator.steps.start, advance=generator.steps.advance)
+            journeys_truth = journeys_demo.generate(
+                settings=settings, factory=generator.factory, clock=generator.clock, cipher=generator.cipher, seed=seed,
+                people=people, citizen_national_id=(c.citizen or {}).get("national_id"),
+                start=generator.steps.start, advance=generator.steps.advance)
             with unit_of_work(factory) as session:  # and a head of the newest entries, so the log verifies at once
                 exchange_service.checkpoint(session=session, signer=Signer.from_secret(settings.secret), at=now)
         finally:
@@ -674,6 +679,8 @@ def generate(*, settings: Settings, people: int = 20_000, seed: int = 7, progres
     truth["effects"] += feedback_truth.pop("effects")
     truth["feedback"] = feedback_truth
     truth["notify"] = notify_truth
+    truth["effects"] += journeys_truth.pop("effects")
+    truth["journeys"] = journeys_truth
     _write_json(truth_path, truth)
     c = generator.country
     result = DemoResult(

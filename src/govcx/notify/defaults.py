@@ -50,6 +50,16 @@ _SIMPLE = {
         "es": ("¿Qué tal fue {{ service_name }}?",
                "Hola {{ given_name }}:\n\nUsó {{ service_name }} hace poco. Cuéntenos qué tal: {{ survey_url }}\n"),
     },
+    ("proactive.offer", Topic.OFFERS): {
+        "en": ("{{ service_name }}: ready for you to confirm",
+               "Hello {{ given_name }},\n\n{{ agency_name }} can give you {{ service_name }}. We filled in the "
+               "application from what government already knows; you only need to confirm it, or say no, by "
+               "{{ expires_on }} under My life events: {{ offer_url }}\n"),
+        "es": ("{{ service_name }}: listo para que lo confirme",
+               "Hola {{ given_name }}:\n\n{{ agency_name }} puede concederle {{ service_name }}. Hemos rellenado "
+               "la solicitud con lo que la Administración ya sabe; solo tiene que confirmarla, o rechazarla, antes "
+               "del {{ expires_on }} en Mis acontecimientos vitales: {{ offer_url }}\n"),
+    },
     ("reminder.renewal", Topic.REMINDERS): {
         "en": ("{{ document_name }} expires on {{ expiry_date }}",
                "Hello {{ given_name }},\n\nYour {{ document_name }} expires on {{ expiry_date }}. "

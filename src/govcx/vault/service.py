@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from govcx.core.clock import Clock
 from govcx.core.crypto import FieldCipher, Sealed
 from govcx.core.errors import Forbidden, Invalid, NotFound
+from govcx.core.events import publish
 from govcx.core.ids import new_id
 from govcx.core.pagination import PageParams
 from govcx.registry import service as registry
 from govcx.registry.models import DataAttribute, Sensitivity, SubjectKind, ValueType
 from govcx.vault import schemas
+from govcx.vault.events import FactRecorded
 from govcx.vault.models import Fact, FormField
 
 SELF = "You (self-declared)"
@@ -102,6 +104,9 @@ def record_fact(
     )
     session.add(fact)
     session.flush()
+    publish(session, FactRecorded(fact_id=fact.id, subject_id=fact.subject_id, attribute_key=fact.attribute_key,
+                                  version=fact.version, previous_fact_id=previous.id if previous else None,
+                                  recorded_at=fact.recorded_at))
     return fact
 
 

@@ -148,6 +148,7 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
             (access.SEE_CX, _("Regions"), "/cx/regions"),
             (access.SEE_CX, _("Feedback"), "/cx/feedback"),
             (access.SEE_CX, _("Journeys"), "/cx/journeys"),
+            (access.SEE_CX, _("Proactive services"), "/cx/proactive"),
             (access.KEEP_LEGAL_BASES, _("Legal bases"), "/admin/legal-bases"),
             (access.ADMINISTER, _("Administration"), "/admin"),
         ]
@@ -157,7 +158,7 @@ def _navigation(viewer: Viewer, path: str) -> tuple[list[NavItem], list[NavItem]
         primary = [(_("Home"), "/"), (_("My details"), "/me"), (_("My requests"), "/me/cases"),
                    (_("My data"), "/me/data"), (_("My consents"), "/me/consents"),
                    (_("Who used my data"), "/me/access-log"), (_("Inbox"), "/me/inbox"),
-                   (_("Recommendations"), "/me/recommendations"), *public]
+                   (_("Recommendations"), "/me/recommendations"), (_("My life events"), "/me/life-events"), *public]
     else:
         primary = [(_("Home"), "/"), *public]
     account = [] if viewer.signed_in or not viewer.known else [

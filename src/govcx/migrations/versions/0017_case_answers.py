@@ -1,7 +1,7 @@
 """crm: the values an application carried to the agency (prefilled from the vault, or given by the person)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-29
 """
 

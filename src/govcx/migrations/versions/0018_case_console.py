@@ -9,7 +9,7 @@ Indexes serve the queue's filters (assignee, status) and sorts (due, opened) ins
 and a member of staff's recent contacts on their console home.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-11-29
 """
 
@@ -22,7 +22,7 @@ import govcx.core.db
 
 
 revision: str = '0018'
-down_revision: str | None = '0019'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """admin: the administration log (who did what, when, to which object)
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ import govcx.core.db
 
 
 revision: str = '0019'
-down_revision: str | None = '0017'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """journeys: life events, journey maps, touchpoint events, instances
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 Create Date: 2026-11-29
 
 Life events are data (shipped in lifeevents.json, versioned here); touchpoint events are unique per
@@ -17,7 +17,7 @@ import govcx.core.db
 
 
 revision: str = '0020'
-down_revision: str | None = '0018'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
