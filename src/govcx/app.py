@@ -35,6 +35,7 @@ from govcx.consent import timeline as consent_timeline
 from govcx.exchange import timeline as exchange_timeline
 from govcx.registry import timeline as registry_timeline
 from govcx.vault import timeline as vault_timeline
+from govcx.vault.events import FactRecorded
 from govcx.crm.open311 import router as open311_router
 from govcx.crm.router import router as crm_router
 from govcx.feedback import spam as feedback_spam
@@ -181,6 +182,8 @@ def subscribe_reactions(*, session_factory: sessionmaker[Session], clock: Clock,
     # Journeys hear of contacts and cases: handling and waiting time for the time tax, and journeys moved on.
     events.subscribe(CaseOpened, partial(journeys_service.on_case_opened, factory=session_factory, clock=clock),
                      key="journeys.case_opened")
+    events.subscribe(FactRecorded, partial(journeys_service.on_fact_recorded, factory=session_factory, clock=clock),
+                     key="journeys.fact_recorded")
     events.subscribe(CaseStatusChanged, partial(journeys_service.on_case_status_changed, factory=session_factory,
                                                 clock=clock), key="journeys.case_status")
     events.subscribe(InteractionRecorded, partial(journeys_service.on_interaction_recorded, factory=session_factory,

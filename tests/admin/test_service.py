@@ -60,3 +60,10 @@ def test_only_staff_manage_roles_administer_and_each_sees_their_own_sections():
     assert "/admin/agencies" in platform and "/admin/legal-bases" in platform and "/admin/surveys" not in platform
     assert {"/admin/surveys", "/admin/routing-rules", "/admin/templates"} <= agency
     assert "/admin/agencies" not in agency
+
+
+def test_every_permission_has_a_name_on_the_key_and_role_pages() -> None:
+    from govcx.admin.pages import SCOPE_LABELS
+    from govcx.core.accounts import Scope
+
+    assert set(SCOPE_LABELS) == set(Scope)

@@ -88,5 +88,5 @@ def test_the_laws_about_a_person_read_in_spanish(client, cast, uow, clock, as_ci
 
     page = client.get("/me/laws", headers={"Accept-Language": "es"}).text
 
-    assert "Leyes que permiten a las agencias consultar sus datos" in page
-    assert "Para cumplir la ley" in page and "LegalCompliance" not in page
+    assert "Leyes que permiten a los organismos consultar sus datos" in page
+    assert "Una obligación legal" in page and "LegalCompliance" not in page

@@ -306,5 +306,5 @@ def test_the_queue_reads_in_spanish(as_me, uow, clock, gov, desk):
 
     page = as_me.get("/staff/cases", headers={"Accept-Language": "es"}).text
 
-    assert "Cola de casos: Transport Agency" in page and "Asignado a" in page and "En plazo" in page
+    assert "Cola de trámites: Transport Agency" in page and "Asignado a" in page and "En plazo" in page
     assert "Case queue" not in page

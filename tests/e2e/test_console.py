@@ -10,7 +10,7 @@ from tests.e2e.test_pages import SERIOUS, Visit, _axe, _report, _watch
 
 pytestmark = pytest.mark.e2e
 
-LANGUAGES = {"en": ("en-GB", "Case queue"), "es": ("es-ES", "Cola de casos")}
+LANGUAGES = {"en": ("en-GB", "Case queue"), "es": ("es-ES", "Cola de trámites")}
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ WORKS_CASES = {Role.STAFF, Role.AGENCY_ADMIN}
 
 
 def _nav_links(html: str) -> dict[str, str]:
-    nav = re.search(r'<nav aria-label="Primary navigation".*?</nav>', html, re.S).group(0)
+    nav = re.search(r'<nav aria-label="[^"]*" class="usa-nav">.*?</nav>', html, re.S).group(0)
     return {label: href for href, label in re.findall(r'<a href="(/[^"]*)"[^>]*><span>([^<]+)</span>', nav)}
 
 
@@ -61,7 +61,7 @@ def test_the_navigation_reads_in_spanish(client, staff_of):
 
     links = _nav_links(client.get("/staff", headers={"Accept-Language": "es"}).text)
 
-    assert {"Consola del personal", "Buscar a una persona", "Cola de casos", "Servicios"} <= set(links)
+    assert {"Consola del personal", "Buscar a una persona", "Cola de trámites", "Servicios"} <= set(links)
 
 
 def test_a_visitor_and_a_citizen_get_their_own_navigation_in_spanish(app, ana):
@@ -69,6 +69,6 @@ def test_a_visitor_and_a_citizen_get_their_own_navigation_in_spanish(app, ana):
 
     with TestClient(app) as visitor:
         home = visitor.get("/", headers={"Accept-Language": "es"}).text
-        assert '<a href="/sign-in">Acceso para el personal</a>' in home and "Staff sign-in" not in home
+        assert '<a href="/sign-in">Acceso del personal</a>' in home and "Staff sign-in" not in home
         sign_in_citizen(visitor, "NID-7700-1234")
         assert "Mis solicitudes" in _nav_links(visitor.get("/", headers={"Accept-Language": "es"}).text)

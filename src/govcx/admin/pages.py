@@ -45,6 +45,9 @@ SCOPE_LABELS = {
     Scope.CONSENT_REQUEST: N_("Ask for consent"), Scope.EXCHANGE_REQUEST: N_("Ask for a person's data"),
     Scope.LEGAL_BASIS_ADMIN: N_("Keep the legal bases"), Scope.FEEDBACK_WRITE: N_("Run surveys and follow-ups"),
     Scope.NOTIFY_SEND: N_("Send messages"), Scope.NOTIFY_ADMIN: N_("Keep message templates"),
+    Scope.JOURNEYS_WRITE: N_("Keep life events and journey maps"),
+    Scope.EVENTS_WRITE: N_("Send touchpoint events from a web form"),
+    Scope.PROACTIVE_ADMIN: N_("Keep proactive service rules"),
 }
 VERB_LABELS = {
     AdminVerb.AGENCY_CREATED: N_("Agency created"), AdminVerb.AGENCY_RENAMED: N_("Agency renamed"),

@@ -42,6 +42,7 @@ from govcx.journeys.models import (
 )
 from govcx.registry import service as registry_service
 from govcx.registry.models import Channel
+from govcx.vault.events import FactRecorded
 
 # Life events -------------------------------------------------------------------------------------
 
@@ -699,6 +700,23 @@ def on_interaction_recorded(event: InteractionRecorded, *, factory: sessionmaker
             "ref": f"interaction:{event.interaction_id}", "kind": ActivityKind.CONTACT.value,
             "person_id": event.person_id, "agency_id": event.agency_id, "service_id": event.service_id,
             "channel": event.channel, "started_at": event.started_at, "ended_at": event.ended_at}])
+
+
+def life_events_started_by_fact(*, session: Session, attribute_key: str) -> list[UUID]:
+    """The life events a new version of the fact `attribute_key` starts (a child joining the household)."""
+    return [life_event.id for life_event in list_life_events(session=session)
+            if any(trigger.fact == attribute_key for trigger in definition_of(life_event).triggers)]
+
+
+def on_fact_recorded(event: FactRecorded, *, factory: sessionmaker[Session], clock: Clock) -> None:
+    """Start (or move on) the person's life events that this fact starts; idempotent, as the fact is the touch."""
+    with unit_of_work(factory) as session:
+        if not registry_service.existing_person_ids(session=session, ids=[event.subject_id]):
+            return  # a fact about a business starts no person's life event
+        started = life_events_started_by_fact(session=session, attribute_key=event.attribute_key)
+        instances.advance(session=session, clock=clock, touches=[
+            instances.Touch(person_id=event.subject_id, life_event_id=life_event_id, at=event.recorded_at)
+            for life_event_id in started])
 
 
 def close_lapsed_journeys(*, factory: sessionmaker[Session], clock: Clock, inactivity: timedelta) -> int:

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from govcx.consent.models import Consent, ConsentStatus
+from govcx.crm import applications as crm_applications
 from govcx.crm import service as crm
 from govcx.journeys.proactive.models import Offer
 from govcx.notify import service as notify
@@ -58,7 +59,7 @@ def test_a_recorded_birth_brings_the_parent_a_prefilled_child_benefit_that_one_c
     with uow() as session:
         cases = crm.cases_of_person(session=session, person_id=cast.parent.id)
         assert [(c.agency_id, c.service_id) for c in cases] == [(cast.benefits.id, cast.child_benefit.id)]
-        answers = crm.answers_of(session=session, cipher=cipher, case_id=cases[0].id)
+        answers = crm_applications.answers_of(session=session, cipher=cipher, case_id=cases[0].id)
         assert {(a.attribute_key, a.value, a.from_vault) for a in answers} == {
             ("person.name", "Maria Tamm", True), ("person.address", "Pikk 12, Aurelia", True),
             (BIRTH, "2026-03-14", True), ("tax.residency", "resident", True)}
