@@ -5,15 +5,12 @@ and in Spanish."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
-import uvicorn
 
 from govcx.app import create_app
 from govcx.consent.models import Purpose
@@ -22,6 +19,7 @@ from govcx.core.config import Environment, Settings
 from govcx.core.db import unit_of_work
 from govcx.exchange import schemas as exchange_schemas
 from govcx.exchange import service as exchange
+from tests.e2e.conftest import served
 from tests.e2e.test_pages import SERIOUS, Visit, _axe, _report, _watch
 from tests.factories import consent as consent_factories
 from tests.factories import notify as notify_factories
@@ -68,18 +66,8 @@ def portal(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
                         secret_key=SECRET, auto_upgrade=True, log_level="WARNING")
     app = create_app(settings, clock=FixedClock(datetime(2026, 3, 16, 9, 30, tzinfo=UTC)))
     consent_id, seq = _fill(app)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("The govcx server did not start.")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Portal(base_url=f"http://127.0.0.1:{port}", consent_id=consent_id, log_seq=seq)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base_url:
+        yield Portal(base_url=base_url, consent_id=consent_id, log_seq=seq)
     app.state.engine.dispose()
 
 
