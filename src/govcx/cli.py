@@ -149,6 +149,10 @@ def demo(
     if "log_level" not in settings.model_fields_set:
         # One line per request would push the sign-ins off the screen; GOVCX_LOG_LEVEL=INFO brings them back.
         settings = settings.model_copy(update={"log_level": "WARNING"})
+    if "email_sender" not in settings.model_fields_set:
+        # The demo has no mail server: its e-mails land as files, as the generated ones do, instead of
+        # failing (and warning) on every message the running demo sends.
+        settings = settings.model_copy(update={"email_sender": "file"})
     if serve_after:
         _check_processes(settings)  # before minutes of generating, not after
     # soft_wrap: these lines are read and copied (URLs, passwords), so never break them mid-line.

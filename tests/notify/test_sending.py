@@ -198,3 +198,19 @@ def test_a_development_e_mail_file_has_a_sender_and_a_date_too(tmp_path, clock):
     mail = message_from_bytes((tmp_path / "m-1.eml").read_bytes(), policy=policy.default)
     assert mail["From"] == "govcx <no-reply@govcx.example>"
     assert parsedate_to_datetime(mail["Date"]) == clock.now()
+
+
+def test_the_file_e_mail_sender_is_chosen_by_setting_and_writes_under_the_data_directory(tmp_path, clock):
+    from govcx.core.config import Environment, Settings
+    from govcx.notify.models import NotifyChannel as Channel
+    from govcx.notify.senders import Outgoing, Senders, SmtpSender
+
+    settings = Settings(env=Environment.TEST, data_dir=tmp_path, email_sender="file")
+    senders = Senders.from_settings(settings)
+    answer = senders.deliver(Outgoing(
+        id="m-2", channel=Channel.EMAIL, subject="Hello", text_body="Hi", html_body="<p>Hi</p>", language="en",
+        given_name="Ana", family_name="Lopez", email="ana@example.org", phone=None, street_address=None,
+        postal_code=None, locality=None), at=clock.now())
+
+    assert answer == "written to mail/m-2.eml" and (tmp_path / "mail" / "m-2.eml").exists()
+    assert isinstance(Senders.from_settings(Settings(env=Environment.TEST, data_dir=tmp_path)).email, SmtpSender)

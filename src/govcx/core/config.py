@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import math
 import secrets
 from collections import Counter
@@ -121,6 +123,9 @@ class Settings(BaseSettings):
         default=None, description="Run migrations on start; defaults to on for the embedded SQLite store."
     )
     # Notifications (notify domain).
+    email_sender: Literal["smtp", "file"] = Field(
+        default="smtp", description="How e-mail leaves: 'smtp' (the GOVCX_SMTP_* server) or 'file' (an .eml file "
+                                    "per message under <data dir>/mail, for the demo and development).")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_starttls: bool = Field(default=False, description="Upgrade SMTP connections with STARTTLS.")

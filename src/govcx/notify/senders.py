@@ -244,7 +244,9 @@ class Senders:
     def from_settings(cls, settings: Settings) -> Senders:
         if settings.sms_sender not in SMS_SENDERS:
             raise ValueError(f"No SMS sender named {settings.sms_sender!r}; known: {', '.join(SMS_SENDERS)}.")
-        return cls(email=SmtpSender(settings), sms=SMS_SENDERS[settings.sms_sender](settings),
+        email: EmailSender = (SmtpSender(settings) if settings.email_sender == "smtp"
+                              else FileEmailSender(settings.data_dir / "mail", settings.mail_from))
+        return cls(email=email, sms=SMS_SENDERS[settings.sms_sender](settings),
                    post=FileSender(settings.data_dir / "post-outbox.jsonl"))
 
     def deliver(self, message: Outgoing, *, at: datetime) -> str:
